@@ -1,0 +1,40 @@
+"""``crawler crawl``: crawl only."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from crawler.cli.options import (
+    db_option,
+    parse_settings,
+    parse_sources,
+    settings_option,
+    sources_option,
+    verbose_option,
+)
+from crawler.jobs import available_sources, crawl_job, report
+
+
+@click.command("crawl")
+@db_option
+@sources_option
+@click.option(
+    "--full", is_flag=True, help="Backfill the whole archive instead of stopping at known articles."
+)
+@settings_option
+@verbose_option
+def command(
+    db: Path, sources: str | None, full: bool, scrapy_settings: tuple[str, ...], verbose: bool
+) -> None:
+    """Crawl the sources into the database, without sending alerts.
+
+    Example: crawler crawl --db crafts.db --sources akimat -s DOWNLOAD_DELAY=0
+    """
+    chosen = parse_sources(sources, available_sources())
+    overrides = parse_settings(scrapy_settings)
+    summaries = crawl_job(db, chosen, full=full, overrides=overrides, verbose=verbose)
+    if not report(summaries):
+        sys.exit(1)

@@ -1,0 +1,72 @@
+"""Options several commands share, as reusable decorators, and their parsing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+F = Callable[..., Any]
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=lambda: os.environ.get("CRAWLER_DB", "crafts.db"),
+        show_default="crafts.db or $CRAWLER_DB",
+        help="SQLite database file.",
+    )(func)
+
+
+def sources_option(func: F) -> F:
+    return click.option(
+        "--sources",
+        default=None,
+        metavar="A,B",
+        help="Comma-separated sources to crawl (default: all).",
+    )(func)
+
+
+def settings_option(func: F) -> F:
+    return click.option(
+        "-s",
+        "--set",
+        "scrapy_settings",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Scrapy setting, repeatable (e.g. -s DOWNLOAD_DELAY=0).",
+    )(func)
+
+
+def verbose_option(func: F) -> F:
+    return click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")(func)
+
+
+def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``NAME=VALUE`` pairs → dict; a malformed pair is a usage error."""
+    result = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not name.strip().replace("_", "").isalnum():
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
+        result[name.strip()] = value
+    return result
+
+
+def parse_sources(value: str | None, available: list[str]) -> list[str]:
+    if not value:
+        return available
+    chosen = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(available))
+    if unknown or not chosen:
+        named = ", ".join(unknown) or repr(value)
+        raise click.BadParameter(
+            f"unknown source {named}; available: {', '.join(available)}",
+            param_hint="--sources",
+        )
+    return list(dict.fromkeys(chosen))

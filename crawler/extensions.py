@@ -1,0 +1,84 @@
+"""Records one ``crawl_runs`` row per spider run, filled from Scrapy's stats."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from crawler.db import open_db, utc_now
+
+
+def run_status(finish_reason: str | None, stats: dict[str, Any]) -> str:
+    """``ok``, ``partial`` (finished with errors) or ``failed``."""
+    if finish_reason != "finished":
+        return "failed"
+    errors = stats.get("log_count/ERROR", 0)
+    responses = stats.get("downloader/response_count", 0)
+    if errors and not responses:
+        return "failed"
+    return "partial" if errors else "ok"
+
+
+def run_row(stats: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
+    """The ``crawl_runs`` columns that come from a finished run's stats."""
+    return {
+        "finished_at": utc_now(),
+        "finish_reason": finish_reason,
+        "status": run_status(finish_reason, stats),
+        "requests": stats.get("downloader/request_count", 0),
+        "items_new": stats.get("crawler/items_new", 0),
+        "items_updated": stats.get("crawler/items_updated", 0),
+        "items_unchanged": stats.get("crawler/items_unchanged", 0),
+        "items_dropped": stats.get("item_dropped_count", 0),
+        "errors": stats.get("log_count/ERROR", 0),
+        "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
+    }
+
+
+class CrawlRunRecorder:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.db_path = crawler.settings.get("CRAWLER_DB")
+        self.full = crawler.settings.getbool("CRAWLER_FULL")
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        db = open_db(self.db_path)
+        with db.conn:
+            # A run still marked running was killed before it could finish.
+            db.execute(
+                "UPDATE crawl_runs SET status = 'interrupted' "
+                "WHERE spider = ? AND status = 'running'",
+                [spider.name],
+            )
+            table = db["crawl_runs"]
+            table.insert(
+                {
+                    "spider": spider.name,
+                    "started_at": utc_now(),
+                    "status": "running",
+                    "full": int(self.full),
+                }
+            )
+            self.run_id = table.last_pk
+        self.crawler.stats.set_value("crawler/run_id", self.run_id)
+        db.close()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.run_id is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        db = open_db(self.db_path)
+        with db.conn:
+            db["crawl_runs"].update(self.run_id, run_row(stats, reason))
+        db.close()

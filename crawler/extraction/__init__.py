@@ -1,0 +1,210 @@
+"""Article extraction: metadata first, then a source's declared selectors, then a
+generic fallback.
+
+Per field the chain is JSON-LD → meta tags → selectors of the page's layout (from
+``crawler/sources/<source>.toml``) → the generic extractor. ``methods`` records which
+step gave each field, so a maintainer sees at once when a layout stopped matching.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from parsel import Selector
+
+from ..dates import parse_date
+from .decode import decode_html
+from .generic import (
+    body_text,
+    clean_for_body,
+    fallback_author,
+    fallback_body,
+    fallback_date,
+    fallback_title,
+    is_suffixed_version,
+    remove_element,
+    strip_site_suffix,
+)
+from .lang import guess_lang, normalise_lang
+from .metadata import jsonld_fields, meta_fields
+from .rules import ExtractionRules, Layout, RulesError, load_rules, select
+from .text import clean_xml_chars, element_text, html_to_text, squash
+
+__all__ = [
+    "Extracted",
+    "ExtractionRules",
+    "Layout",
+    "RulesError",
+    "decode_html",
+    "extract_article",
+    "html_to_text",
+    "load_rules",
+]
+
+log = logging.getLogger(__name__)
+
+# Larger pages are cut: no article is this long, and parsing time grows with size.
+MAX_HTML_CHARS = 8_000_000
+# A JSON-LD articleBody shorter than this is a teaser, not the text.
+MIN_JSONLD_BODY = 200
+
+
+@dataclass
+class Extracted:
+    title: str | None = None
+    published: str | None = None  # raw date text or ISO string as found on the page
+    lang: str | None = None
+    body: str | None = None  # main text, paragraphs separated by "\n\n"
+    author: str | None = None
+    canonical_url: str | None = None
+    # field -> "jsonld" | "meta" | "selector" | "fallback"
+    methods: dict[str, str] = field(default_factory=dict)
+    layout: str | None = None  # name of the declared layout that matched, if any
+
+
+def extract_article(html: str | bytes, url: str, rules: ExtractionRules | None = None) -> Extracted:
+    """Extract one article page. Never raises: unusable input gives empty fields."""
+    try:
+        return _extract(html, url, rules)
+    except Exception:  # one broken page must not stop a crawl
+        log.warning("extraction failed for %s", url, exc_info=True)
+        return Extracted()
+
+
+def _to_selector(html: str | bytes) -> Selector | None:
+    if isinstance(html, bytes | bytearray | memoryview):
+        html = decode_html(bytes(html[:MAX_HTML_CHARS]))
+    if not isinstance(html, str):
+        return None
+    html = clean_xml_chars(html[:MAX_HTML_CHARS])
+    if not html.strip():
+        return None
+    sel = Selector(text=html, type="html")
+    return sel if sel.root is not None else None
+
+
+def _first(sel: Selector, queries: tuple[str, ...]) -> str | None:
+    """Text of the first selector result that has any (element text or a string)."""
+    for query in queries:
+        for result in select(sel, query)[:20]:
+            root = result.root
+            value = squash(root) if isinstance(root, str) else element_text(root)
+            if value:
+                return value
+    return None
+
+
+def _first_date(sel: Selector, queries: tuple[str, ...]) -> str | None:
+    for query in queries:
+        for result in select(sel, query)[:20]:
+            root = result.root
+            value = squash(root) if isinstance(root, str) else element_text(root)
+            if value and parse_date(value) is not None:
+                return value
+    return None
+
+
+def _selector_body(sel: Selector, layout: Layout, title: str | None) -> str | None:
+    parts: list[str] = []
+    for query in layout.selectors("body"):
+        results = select(sel, query)
+        for result in results:
+            root = result.root
+            if isinstance(root, str):
+                if squash(root):
+                    parts.append(squash(root))
+                continue
+            for bad in layout.exclude:
+                for node in select(result, bad):
+                    if not isinstance(node.root, str) and node.root is not root:
+                        remove_element(node.root)
+            clean_for_body(root)
+            text = body_text([root], title)
+            if text:
+                parts.append(text)
+        if parts:
+            break
+    return "\n\n".join(parts) or None
+
+
+def _extract(html: str | bytes, url: str, rules: ExtractionRules | None) -> Extracted:
+    sel = _to_selector(html)
+    out = Extracted()
+    if sel is None:
+        return out
+    ld = jsonld_fields(sel)
+    meta = meta_fields(sel, url)
+    layout = rules.layout_for(sel) if rules else None
+    out.layout = layout.name if layout else None
+
+    def take(name: str, value: str | None, method: str) -> bool:
+        if value:
+            setattr(out, name, value)
+            out.methods[name] = method
+            return True
+        return False
+
+    # Title: a declared or visible headline beats og:title when og:title is
+    # just "HEADLINE — Site".
+    if not take("title", ld.get("title"), "jsonld"):
+        headline, how = None, None
+        if layout and layout.selectors("title"):
+            headline, how = _first(sel, layout.selectors("title")), "selector"
+        if not headline:
+            headline, how = fallback_title(sel, meta.get("site")), "fallback"
+        meta_title = meta.get("title")
+        if meta_title and not (headline and is_suffixed_version(meta_title, headline)):
+            take("title", strip_site_suffix(meta_title, meta.get("site")), "meta")
+        else:
+            take("title", headline, how)
+
+    for key, method in ((ld.get("published"), "jsonld"), (meta.get("published"), "meta")):
+        if key and parse_date(key) is not None and take("published", key, method):
+            break
+    else:
+        if not (
+            layout
+            and take("published", _first_date(sel, layout.selectors("published")), "selector")
+        ):
+            take("published", fallback_date(sel), "fallback")
+
+    if not (
+        take("author", ld.get("author"), "jsonld")
+        or take("author", meta.get("author"), "meta")
+        or (layout and take("author", _first(sel, layout.selectors("author")), "selector"))
+    ):
+        take("author", fallback_author(sel), "fallback")
+
+    canonical = meta.get("canonical")
+    if not take("canonical_url", canonical, "meta") and not take(
+        "canonical_url", ld.get("canonical"), "jsonld"
+    ):
+        take("canonical_url", url or None, "fallback")
+
+    body = ld.get("body")
+    if body and len(body) >= MIN_JSONLD_BODY:
+        text = html_to_text(body) if "<" in body else "\n\n".join(paragraphs_of_plain(body))
+        take("body", text, "jsonld")
+    if out.body is None:
+        if layout and layout.selectors("body"):
+            take("body", _selector_body(sel, layout, out.title), "selector")
+        if out.body is None:
+            take("body", fallback_body(sel.root, out.title), "fallback")
+
+    lang = normalise_lang(ld.get("lang"))
+    if not take("lang", lang, "jsonld"):
+        lang = normalise_lang(meta.get("lang"))
+        if not take("lang", lang, "meta"):
+            declared = layout and _first(sel, layout.selectors("lang"))
+            if not take("lang", normalise_lang(declared or None), "selector"):
+                take("lang", guess_lang(" ".join(filter(None, [out.title, out.body]))), "fallback")
+    return out
+
+
+def paragraphs_of_plain(text: str) -> list[str]:
+    """Paragraphs of plain text: split at blank lines (or single newlines), squashed."""
+    chunks = text.replace("\r\n", "\n").split("\n\n")
+    if len(chunks) == 1:
+        chunks = text.split("\n")
+    return [p for p in (squash(c) for c in chunks) if p]

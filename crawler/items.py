@@ -1,0 +1,33 @@
+"""The one item type the spiders yield and the pipelines refine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ArticleItem:
+    """An article as a spider saw it, filled in further by each pipeline stage.
+
+    Spiders set what the page says (``published`` is the raw text or ISO
+    string as printed; ``body_html`` or ``body``); the normalise stage turns
+    them into ``body`` text and ``published_at``/``published_local``.
+    """
+
+    source: str
+    url: str
+    title: str | None = None
+    body: str | None = None
+    body_html: str | None = None
+    lang: str | None = None
+    published: str | None = None
+    published_at: str | None = None
+    published_local: str | None = None
+    author: str | None = None
+    source_id: str | None = None
+    extraction: str | None = None
+    fetched_at: str | None = None
+    # Filled by later stages: mention dicts and anything a stage wants to pass on.
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)

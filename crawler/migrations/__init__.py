@@ -1,0 +1,1 @@
+"""Schema migrations, one module each (``mNNN_name.py`` with ``migrate(db)``)."""

@@ -1,0 +1,69 @@
+"""Scrapy settings for the crafts-mention crawler.
+
+Polite defaults are for the real sites; the demo, tests and benchmarks lift
+them with ``-s`` when crawling the local replica. Our own settings carry the
+``CRAWLER_`` prefix; secrets and site addresses come from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "crawler"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- our own settings -------------------------------------------------------
+CRAWLER_DB = os.environ.get("CRAWLER_DB", "crafts.db")
+CRAWLER_AKIMAT_URL = os.environ.get("CRAWLER_AKIMAT_URL", "https://www.gov.kz")
+CRAWLER_AKIMAT_PROJECT = os.environ.get("CRAWLER_AKIMAT_PROJECT", "almaty")
+CRAWLER_AKIMAT_LANGS = ["ru", "kk", "en"]
+CRAWLER_AKIMAT_PAGE_SIZE = 20
+CRAWLER_ARNAPRESS_URL = os.environ.get("CRAWLER_ARNAPRESS_URL", "https://arnapress.kz")
+CRAWLER_CONTACT_URL = os.environ.get(
+    "CRAWLER_CONTACT_URL", "https://github.com/crafts-monitor/crafts-crawler"
+)
+# Backfill the whole archive instead of stopping at already-known articles.
+CRAWLER_FULL = False
+# Listing pages that hold only known articles to read before incremental paging stops.
+CRAWLER_OVERLAP_PAGES = 0
+# Rows the store stage buffers before it writes them in one transaction.
+CRAWLER_STORE_BATCH = 200
+
+# --- politeness for the real sites ------------------------------------------
+USER_AGENT = f"crafts-crawler/0.1 (+{CRAWLER_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# --- robustness ---------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 20
+# A news page is well under a megabyte; these caps also stop gzip bombs,
+# because Scrapy applies them to the decompressed size.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.normalise.NormalisePipeline": 200,
+    "pipelines.dedup.DedupPipeline": 300,
+    "pipelines.mentions.MentionsPipeline": 400,
+    "pipelines.store.StorePipeline": 500,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.CrawlRunRecorder": 500,
+}
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("CRAWLER_LOG_LEVEL", "INFO")

@@ -1,0 +1,49 @@
+"""Canonical URLs: one spelling per article, so the same page is stored once."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Parameters that only track where a reader came from; they never select content.
+TRACKING_PREFIXES = ("utm_", "_hs", "mc_", "pk_", "ga_")
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "yclid", "dclid", "msclkid", "igshid", "mc_cid", "mc_eid", "ref", "_ga"}
+)
+
+
+def is_tracking_param(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """Normalise ``url``: lower-case scheme and host, no ``www.``, no default
+    port, no fragment, no tracking parameters, sorted query, no trailing slash.
+
+    Content-selecting parameters such as gov.kz's ``lang`` are kept: each
+    language version is an article of its own.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    port = parts.port
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not is_tracking_param(k)
+    )
+    return urlunsplit((scheme, host, path, urlencode(query), ""))
+
+
+def same_site(url: str, base_url: str) -> bool:
+    """True when ``url`` is on the host of ``base_url`` (``www.`` ignored)."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    base = (urlsplit(base_url).hostname or "").lower().removeprefix("www.")
+    return bool(host) and host == base

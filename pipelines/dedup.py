@@ -1,0 +1,71 @@
+"""Stage 3: one article per canonical URL, and no second copy of an identical
+body under another URL of the same source."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from typing import Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from crawler.urls import canonical_url
+
+
+def text_hash(*parts: str | None) -> str:
+    return hashlib.sha1("\n".join(p or "" for p in parts).encode()).hexdigest()
+
+
+class DedupPipeline:
+    def __init__(self, stats: StatsCollector, db_path: str) -> None:
+        self.stats = stats
+        self.db_path = db_path
+        self.seen_urls: set[str] = set()
+        self.seen_bodies: dict[tuple[str, str], str] = {}
+        self.conn: sqlite3.Connection | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.stats, crawler.settings.get("CRAWLER_DB"))
+
+    def open_spider(self) -> None:
+        try:
+            self.conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+            self.conn.execute("SELECT body_hash FROM articles LIMIT 0")
+        except sqlite3.OperationalError:
+            self.conn = None  # no database yet: only this run's items count
+
+    def close_spider(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        url = canonical_url(adapter["url"])
+        adapter["url"] = url
+        if url in self.seen_urls:
+            self.stats.inc_value("crawler/dropped/duplicate_url")
+            raise DropItem(f"already seen in this run: {url}")
+        self.seen_urls.add(url)
+        body_hash = text_hash(adapter.get("body"))
+        adapter["extra"]["body_hash"] = body_hash
+        adapter["extra"]["content_hash"] = text_hash(adapter.get("title"), adapter.get("body"))
+        key = (adapter["source"], body_hash)
+        other = self.seen_bodies.get(key) or self.stored_url_with_body(*key, url)
+        if other and other != url:
+            self.stats.inc_value("crawler/dropped/duplicate_body")
+            raise DropItem(f"same body as {other}: {url}")
+        self.seen_bodies[key] = url
+        return item
+
+    def stored_url_with_body(self, source: str, body_hash: str, url: str) -> str | None:
+        if self.conn is None:
+            return None
+        row = self.conn.execute(
+            "SELECT url FROM articles WHERE source = ? AND body_hash = ? AND url != ? LIMIT 1",
+            (source, body_hash, url),
+        ).fetchone()
+        return row[0] if row else None

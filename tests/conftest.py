@@ -1,0 +1,25 @@
+"""Shared fixtures: the replica sites."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def replica() -> Iterator[object]:
+    """Both replica sites with the default corpus, shared by read-only tests."""
+    from crawler.replica.server import Replica
+
+    with Replica(articles=60, seed=0) as rep:
+        yield rep
+
+
+@pytest.fixture
+def fresh_replica() -> Iterator[object]:
+    """A replica of its own, for tests that change what it publishes."""
+    from crawler.replica.server import Replica
+
+    with Replica(articles=40, seed=1) as rep:
+        yield rep

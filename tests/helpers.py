@@ -1,0 +1,40 @@
+"""Helpers for tests: running the CLI as a user would, replica settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+REPLICA_FAST = [
+    "-s", "DOWNLOAD_DELAY=0",
+    "-s", "AUTOTHROTTLE_ENABLED=False",
+    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+]  # fmt: skip
+
+
+def replica_args(rep: object) -> list[str]:
+    urls = rep.urls  # type: ignore[attr-defined]
+    return [
+        *REPLICA_FAST,
+        "-s", f"CRAWLER_AKIMAT_URL={urls['akimat']}",
+        "-s", f"CRAWLER_ARNAPRESS_URL={urls['arnapress']}",
+    ]  # fmt: skip
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300, **kw):
+    """Run the ``crawler`` program as a user would, in a child process."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("CRAWLER_DB", None)
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=kw.pop("cwd", ROOT),
+        **kw,
+    )

@@ -3,19 +3,43 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from crawler.alerts import enqueue_health_alert
 from crawler.db import open_db, utc_now
+from crawler.health import RunFacts, evaluate
+
+logger = logging.getLogger(__name__)
+
+
+class SpiderErrorCounter(logging.Handler):
+    """Counts ERROR records of one spider.
+
+    Scrapy's own ``log_count/ERROR`` counts every record in the process, so
+    with several spiders in one process each would count the others' errors.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(level=logging.ERROR)
+        self.crawler = crawler
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "crawler", None) is self.crawler or (
+            getattr(record, "spider", None) is not None
+            and getattr(record, "spider", None) is self.crawler.spider
+        ):
+            self.crawler.stats.inc_value("crawler/errors")
 
 
 def run_status(finish_reason: str | None, stats: dict[str, Any]) -> str:
     """``ok``, ``partial`` (finished with errors) or ``failed``."""
     if finish_reason != "finished":
         return "failed"
-    errors = stats.get("log_count/ERROR", 0)
+    errors = stats.get("crawler/errors", 0)
     responses = stats.get("downloader/response_count", 0)
     if errors and not responses:
         return "failed"
@@ -25,6 +49,8 @@ def run_status(finish_reason: str | None, stats: dict[str, Any]) -> str:
 def run_row(stats: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
     """The ``crawl_runs`` columns that come from a finished run's stats."""
     return {
+        "feeds_changed": stats.get("crawler/feeds_changed", 0),
+        "items_incomplete": stats.get("crawler/items_incomplete", 0),
         "finished_at": utc_now(),
         "finish_reason": finish_reason,
         "status": run_status(finish_reason, stats),
@@ -33,7 +59,7 @@ def run_row(stats: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
         "items_updated": stats.get("crawler/items_updated", 0),
         "items_unchanged": stats.get("crawler/items_unchanged", 0),
         "items_dropped": stats.get("item_dropped_count", 0),
-        "errors": stats.get("log_count/ERROR", 0),
+        "errors": stats.get("crawler/errors", 0),
         "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
     }
 
@@ -44,6 +70,7 @@ class CrawlRunRecorder:
         self.db_path = crawler.settings.get("CRAWLER_DB")
         self.full = crawler.settings.getbool("CRAWLER_FULL")
         self.run_id: int | None = None
+        self.error_counter = SpiderErrorCounter(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -53,6 +80,7 @@ class CrawlRunRecorder:
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
+        logging.getLogger().addHandler(self.error_counter)
         db = open_db(self.db_path)
         with db.conn:
             # A run still marked running was killed before it could finish.
@@ -75,10 +103,26 @@ class CrawlRunRecorder:
         db.close()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        logging.getLogger().removeHandler(self.error_counter)
         if self.run_id is None:
             return
-        stats = self.crawler.stats.get_stats()
+        stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
+        row = run_row(stats, reason)
         db = open_db(self.db_path)
+        earlier = list(
+            db.query(
+                "SELECT items_new, feeds_changed FROM crawl_runs WHERE spider = ? AND id < ? "
+                "AND status != 'running' ORDER BY id DESC LIMIT 20",
+                [spider.name, self.run_id],
+            )
+        )
+        facts = RunFacts(row["status"], stats, earlier, self.crawler.settings)
+        reasons = evaluate(facts)
+        row["health"] = "unhealthy" if reasons else "healthy"
+        row["health_reasons"] = "; ".join(reasons) or None
         with db.conn:
-            db["crawl_runs"].update(self.run_id, run_row(stats, reason))
+            db["crawl_runs"].update(self.run_id, row)
+            for text in reasons:
+                logger.error("%s is unhealthy: %s", spider.name, text, extra={"spider": spider})
+                enqueue_health_alert(db, spider.name, text)
         db.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,6 +44,8 @@ def crawl_job(
     overrides = dict(overrides or {})
     if not verbose:
         overrides.setdefault("LOG_LEVEL", "WARNING")
+    if sys.stderr.isatty():
+        overrides.setdefault("CRAWLER_PROGRESS", "True")
     settings = build_settings(db, full=full, overrides=overrides)
     check_settings(settings)
     return crawl(sources, settings)
@@ -52,7 +55,7 @@ def report(summaries: list[RunSummary]) -> bool:
     """Print one line per source; True when every source succeeded."""
     for summary in summaries:
         click.echo(summary.line())
-    return all(summary.status != "failed" for summary in summaries)
+    return all(summary.ok for summary in summaries)
 
 
 __all__ = ["available_sources", "check_settings", "crawl_job", "report"]

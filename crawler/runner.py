@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,25 +32,41 @@ class RunSummary:
     items_dropped: int
     errors: int
     seconds: float
+    health: str = "healthy"
+    health_reasons: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed" and self.health != "unhealthy"
 
     def line(self) -> str:
-        return (
+        text = (
             f"{self.spider}: {self.status}, {self.requests} requests, {self.items_new} new, "
             f"{self.items_updated} updated, {self.items_dropped} dropped, "
             f"{self.errors} errors in {self.seconds:.1f}s"
         )
+        if self.health == "unhealthy":
+            text += f"; UNHEALTHY: {self.health_reasons}"
+        return text
+
+
+def project_settings() -> Settings:
+    """Our settings wherever the program runs: without this, Scrapy looks for a
+    ``scrapy.cfg`` in the working directory and silently falls back to defaults."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    return get_project_settings()
 
 
 def available_sources() -> list[str]:
     from scrapy.spiderloader import SpiderLoader
 
-    return sorted(SpiderLoader.from_settings(get_project_settings()).list())
+    return sorted(SpiderLoader.from_settings(project_settings()).list())
 
 
 def build_settings(
     db: Path, *, full: bool = False, overrides: dict[str, str] | None = None
 ) -> Settings:
-    settings = get_project_settings()
+    settings = project_settings()
     settings.set("CRAWLER_DB", str(db), priority="cmdline")
     settings.set("CRAWLER_FULL", full, priority="cmdline")
     for name, value in (overrides or {}).items():
@@ -95,6 +112,8 @@ def summarise(stats: dict[str, Any], source: str, settings: Settings) -> RunSumm
         items_new=row.get("items_new") or 0,
         items_updated=row.get("items_updated") or 0,
         items_dropped=row.get("items_dropped") or 0,
-        errors=row.get("errors") or stats.get("log_count/ERROR", 0),
+        errors=row.get("errors") or stats.get("crawler/errors", 0),
         seconds=seconds,
+        health=row.get("health") or "unhealthy",
+        health_reasons=row.get("health_reasons") or (None if row else "the run left no record"),
     )

@@ -57,21 +57,30 @@ def normalise_article(item: Any) -> Any:
 
 
 class NormalisePipeline:
-    def __init__(self, stats: StatsCollector) -> None:
+    def __init__(self, stats: StatsCollector, min_body_chars: int = 0) -> None:
         self.stats = stats
+        self.min_body_chars = min_body_chars
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.stats)
+        return cls(crawler.stats, crawler.settings.getint("CRAWLER_MIN_BODY_CHARS"))
 
     def process_item(self, item: Any) -> Any:
         normalise_article(item)
         adapter = ItemAdapter(item)
+        self.stats.inc_value("crawler/items_checked")
         if not adapter.get("body"):
             self.stats.inc_value("crawler/dropped/empty_body")
+            self.stats.inc_value("crawler/items_incomplete")
             raise DropItem(f"no text left in body: {adapter.get('url')}")
-        if not adapter.get("published_at"):
-            # Kept (a date-less article is still news) but counted: a rising
-            # share means the date extraction broke.
+        # Kept (a short or date-less article is still news) but counted: a
+        # rising share means extraction broke after a layout change.
+        no_date = not adapter.get("published_at")
+        short = len(adapter["body"]) < self.min_body_chars
+        if no_date:
             self.stats.inc_value("crawler/items_without_date")
+        if short:
+            self.stats.inc_value("crawler/items_short_body")
+        if no_date or short:
+            self.stats.inc_value("crawler/items_incomplete")
         return item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -13,10 +14,14 @@ from crawler.storage import ARTICLE_COLUMNS, save_article
 
 
 class StorePipeline:
-    def __init__(self, stats: StatsCollector, db_path: str, batch_size: int) -> None:
+    def __init__(
+        self, stats: StatsCollector, db_path: str, batch_size: int, flush_seconds: float = 2.0
+    ) -> None:
         self.stats = stats
         self.db_path = db_path
         self.batch_size = max(1, batch_size)
+        self.flush_seconds = flush_seconds
+        self.last_flush = time.monotonic()
         self.pending: list[tuple[dict[str, Any], list[dict[str, Any]], str]] = []
         self.db = None
 
@@ -44,7 +49,8 @@ class StorePipeline:
         self.pending.append(
             (record, adapter.get("mentions") or [], extra.get("lexicon_version", ""))
         )
-        if len(self.pending) >= self.batch_size:
+        due = time.monotonic() - self.last_flush >= self.flush_seconds
+        if len(self.pending) >= self.batch_size or due:
             self.flush()
         return item
 
@@ -59,3 +65,4 @@ class StorePipeline:
                 if outcome != "unchanged":
                     self.stats.inc_value("crawler/mentions_stored", len(mentions))
         self.pending.clear()
+        self.last_flush = time.monotonic()

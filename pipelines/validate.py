@@ -36,6 +36,8 @@ class ValidatePipeline:
         if missing:
             for name in missing:
                 self.stats.inc_value(f"crawler/dropped/missing_{name}")
+            self.stats.inc_value("crawler/items_checked")
+            self.stats.inc_value("crawler/items_incomplete")
             url = ItemAdapter(item).get("url")
             raise DropItem(f"missing {', '.join(missing)}: {url}")
         return item

@@ -15,6 +15,10 @@ COMMAND_MODULES = [
     "replica",
     "extract",
     "mentions",
+    "rescan",
+    "alerts",
+    "status",
+    "serve",
 ]
 
 

@@ -16,6 +16,7 @@ from crawler.cli.options import (
     verbose_option,
 )
 from crawler.jobs import available_sources, crawl_job, report
+from crawler.lock import LockHeld, run_lock
 
 
 @click.command("crawl")
@@ -31,10 +32,17 @@ def command(
 ) -> None:
     """Crawl the sources into the database, without sending alerts.
 
+    Incremental unless --full; a --full backfill that was killed continues
+    where it stopped when started again (stored articles are not fetched twice).
+
     Example: crawler crawl --db crafts.db --sources akimat -s DOWNLOAD_DELAY=0
     """
     chosen = parse_sources(sources, available_sources())
     overrides = parse_settings(scrapy_settings)
-    summaries = crawl_job(db, chosen, full=full, overrides=overrides, verbose=verbose)
+    try:
+        with run_lock(db):
+            summaries = crawl_job(db, chosen, full=full, overrides=overrides, verbose=verbose)
+    except LockHeld as exc:
+        raise click.ClickException(str(exc)) from None
     if not report(summaries):
         sys.exit(1)

@@ -23,9 +23,9 @@ FIELDS = ("title", "published_at", "published_local", "lang", "author", "url", "
 
 
 def fetch(url: str, timeout: float = 30) -> tuple[bytes, str]:
-    from scrapy.utils.project import get_project_settings
+    from crawler.runner import project_settings
 
-    agent = get_project_settings().get("USER_AGENT")
+    agent = project_settings().get("USER_AGENT")
     request = urllib.request.Request(url, headers={"User-Agent": agent})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

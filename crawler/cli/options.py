@@ -59,6 +59,8 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def parse_sources(value: str | None, available: list[str]) -> list[str]:
+    if not available:
+        raise click.UsageError("no sources found: is the crawler package installed?")
     if not value:
         return available
     chosen = [name.strip() for name in value.split(",") if name.strip()]

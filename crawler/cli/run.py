@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from crawler.alerts import SmtpSettings, Subscriptions
+from crawler.cli.alerts import echo_report, load_alert_config, subscriptions_option
 from crawler.cli.options import (
     db_option,
     parse_settings,
@@ -16,20 +18,57 @@ from crawler.cli.options import (
     verbose_option,
 )
 from crawler.jobs import available_sources, crawl_job, report
+from crawler.lock import LockHeld, run_lock
+
+# Exit code when another run still holds the lock: nothing was wrong, nothing was done.
+EXIT_LOCKED = 0
 
 
 @click.command("run")
 @db_option
 @sources_option
 @settings_option
+@subscriptions_option
 @verbose_option
-def command(db: Path, sources: str | None, scrapy_settings: tuple[str, ...], verbose: bool) -> None:
+def command(
+    db: Path,
+    sources: str | None,
+    scrapy_settings: tuple[str, ...],
+    subscriptions: Path | None,
+    verbose: bool,
+) -> None:
     """The scheduled job: crawl incrementally, process, send alerts; print a summary.
+
+    A second run started while one is still going exits at once (code 0).
 
     Example: crawler run --db crafts.db
     """
     chosen = parse_sources(sources, available_sources())
     overrides = parse_settings(scrapy_settings)
-    summaries = crawl_job(db, chosen, overrides=overrides, verbose=verbose)
-    if not report(summaries):
+    # A bad subscriptions file or SMTP setting stops the job before the crawl.
+    subs, smtp = load_alert_config(db, subscriptions)
+    try:
+        with run_lock(db):
+            summaries = crawl_job(db, chosen, overrides=overrides, verbose=verbose)
+            ok = report(summaries)
+            send_alerts(db, subs, smtp)
+    except LockHeld as exc:
+        click.echo(f"skipped: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    if not ok:
         sys.exit(1)
+
+
+def send_alerts(db: Path, subs: Subscriptions, smtp: SmtpSettings | None) -> None:
+    """Queue and send alerts; a mail outage leaves them queued for the next run."""
+    from crawler.alerts import run_alerts
+    from crawler.db import open_db
+
+    if not subs.recipients:
+        click.echo("alerts: no recipients (no subscriptions file and ALERT_TO not set)")
+        return
+    database = open_db(db)
+    try:
+        echo_report(run_alerts(database, subs, smtp))
+    finally:
+        database.close()

@@ -22,7 +22,7 @@ from scrapy.http import Response
 
 from crawler.db import utc_now
 from crawler.items import ArticleItem
-from crawler.spiders.base import SourceSpider
+from crawler.spiders.base import SourceSpider, next_quiet_pages
 from crawler.urls import canonical_url
 
 API_LIST = "/api/v1/public/content-manager/news"
@@ -65,13 +65,16 @@ class AkimatSpider(SourceSpider):
         )
         # The URL is the same for every language (the header picks it), so the
         # duplicate filter must not swallow the second language.
-        return scrapy.Request(
-            f"{self.base_url}{API_LIST}?{query}",
-            headers=self.api_headers(lang),
-            callback=self.parse_list,
-            cb_kwargs={"lang": lang, "page": page, "quiet_pages": quiet_pages},
-            dont_filter=True,
-        )
+        url = f"{self.base_url}{API_LIST}?{query}"
+        kwargs = {
+            "headers": self.api_headers(lang),
+            "callback": self.parse_list,
+            "cb_kwargs": {"lang": lang, "page": page, "quiet_pages": quiet_pages},
+            "dont_filter": True,
+        }
+        if page == 1:
+            return self.feed_request(url, key=f"{url}#{lang}", **kwargs)
+        return scrapy.Request(url, **kwargs)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for lang in self.langs:
@@ -81,6 +84,8 @@ class AkimatSpider(SourceSpider):
         self, response: Response, lang: str, page: int, quiet_pages: int
     ) -> Iterator[scrapy.Request]:
         """Queue the unknown items of one API page, then maybe the next page."""
+        if not self.feed_changed(response):
+            return
         entries = self.load_json(response, expected=list)
         if entries is None:
             yield from self.retry(response)
@@ -100,7 +105,7 @@ class AkimatSpider(SourceSpider):
                 cb_kwargs={"lang": lang},
                 dont_filter=True,
             )
-        quiet_pages = 0 if new else quiet_pages + 1
+        quiet_pages = next_quiet_pages(quiet_pages, new, len(entries))
         if len(entries) >= self.page_size and self.keep_paging(new, len(entries), quiet_pages):
             yield self.list_request(lang, page + 1, quiet_pages)
 

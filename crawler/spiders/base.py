@@ -1,31 +1,19 @@
-"""What every source spider shares: its base URL, known articles, paging rule."""
+"""What every source spider shares: its base URL, known articles, feeds
+asked conditionally, and the rule that ends incremental paging."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 
+from crawler.db import open_db
+from crawler.feeds import FeedTracker
 from crawler.urls import canonical_url
-
-
-def known_urls(db_path: str, source: str) -> set[str]:
-    """Canonical URLs of the articles of ``source`` already in the database."""
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    except sqlite3.OperationalError:
-        return set()  # no database yet: nothing is known
-    try:
-        rows = conn.execute("SELECT url FROM articles WHERE source = ?", (source,))
-        return {row[0] for row in rows}
-    except sqlite3.OperationalError:
-        return set()  # database not migrated yet
-    finally:
-        conn.close()
 
 
 class SourceSpider(scrapy.Spider):
@@ -37,6 +25,7 @@ class SourceSpider(scrapy.Spider):
     full: bool
     refetch: bool
     known: set[str]
+    feeds: FeedTracker
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -56,22 +45,66 @@ class SourceSpider(scrapy.Spider):
         self.full = settings.getbool("CRAWLER_FULL") or _truthy(getattr(self, "full", False))
         self.refetch = settings.getbool("CRAWLER_REFETCH")
         self.overlap_pages = settings.getint("CRAWLER_OVERLAP_PAGES")
-        self.known = set() if self.refetch else known_urls(settings.get("CRAWLER_DB"), self.name)
+        self.db_path = settings.get("CRAWLER_DB")
+        db = open_db(self.db_path)
+        try:
+            rows = db.execute("SELECT url FROM articles WHERE source = ?", [self.name])
+            self.known = set() if self.refetch else {row[0] for row in rows}
+            self.feeds = FeedTracker.load(db, self.name)
+        finally:
+            db.close()
 
     def is_known(self, url: str) -> bool:
         return canonical_url(url) in self.known
 
+    # --- feeds -----------------------------------------------------------------
+    def feed_request(self, url: str, key: str | None = None, **kwargs: Any) -> scrapy.Request:
+        """The first page of a feed, asked conditionally unless backfilling."""
+        key = key or url
+        headers = dict(kwargs.pop("headers", None) or {})
+        if not (self.full or self.refetch):
+            headers.update(self.feeds.conditional_headers(key))
+        meta = {**kwargs.pop("meta", {}), "feed_key": key, "handle_httpstatus_list": [304]}
+        return scrapy.Request(url, headers=headers, meta=meta, **kwargs)
+
+    def feed_changed(self, response: Response) -> bool:
+        """Note a feed response; False when the feed is as it was (304 or same body)."""
+        key = response.meta.get("feed_key")
+        if key is None:
+            return response.status != 304
+        changed = self.feeds.observe(key, response)
+        stats = self.crawler.stats
+        stats.inc_value("crawler/feeds_changed" if changed else "crawler/feeds_unchanged")
+        return response.status != 304
+
+    def closed(self, reason: str) -> None:
+        # Only a clean run may remember feeds: after a failed one the next
+        # run must look at the full listings again, not get a 304.
+        errors = self.crawler.stats.get_value("crawler/errors", 0)
+        if reason == "finished" and not errors:
+            db = open_db(self.db_path)
+            with db.conn:
+                self.feeds.save(db)
+            db.close()
+
+    # --- paging ----------------------------------------------------------------
     def keep_paging(self, new_on_page: int, items_on_page: int, quiet_pages: int) -> bool:
         """Whether to read the next listing page.
 
-        Incremental runs stop once ``overlap_pages`` pages in a row held only
-        known articles; ``--full`` reads to the end of the archive.
+        Listings are newest first, so once a page shows an article we already
+        have, the older pages hold nothing new: an incremental run stops after
+        ``CRAWLER_OVERLAP_PAGES`` more such pages. ``--full`` reads to the end.
         """
         if items_on_page == 0:
             return False
         if self.full:
             return True
-        return new_on_page > 0 or quiet_pages <= self.overlap_pages
+        return quiet_pages <= self.overlap_pages
+
+
+def next_quiet_pages(quiet_pages: int, new_on_page: int, items_on_page: int) -> int:
+    """Count the pages in a row that showed an already-known article."""
+    return quiet_pages + 1 if new_on_page < items_on_page else 0
 
 
 def _truthy(value: Any) -> bool:

@@ -22,7 +22,7 @@ from crawler.db import utc_now
 from crawler.extraction import extract_article, load_rules
 from crawler.items import ArticleItem
 from crawler.source_config import load_source_config
-from crawler.spiders.base import SourceSpider
+from crawler.spiders.base import SourceSpider, next_quiet_pages
 from crawler.urls import canonical_url, same_site
 
 FEED_LINKS = (
@@ -40,7 +40,7 @@ class NewsSiteSpider(SourceSpider):
         super().configure(crawler)
         discovery = load_source_config(self.source_config)["discovery"]
         self.sitemaps: list[str] = discovery.get("sitemaps", [])
-        self.feeds: list[str] = discovery.get("feeds", [])
+        self.feed_paths: list[str] = discovery.get("feeds", [])
         self.listings: list[dict[str, str]] = discovery.get("listings", [])
         self.next_page_selectors: list[str] = discovery.get("next_page", [])
         self.listing_link_selectors: list[str] = discovery.get("listing_links", [])
@@ -53,10 +53,10 @@ class NewsSiteSpider(SourceSpider):
             yield scrapy.Request(f"{self.base_url}/robots.txt", callback=self.parse_robots)
             for path in self.sitemaps:
                 yield scrapy.Request(self.absolute(path), callback=self.parse_sitemap)
-        for path in self.feeds:
-            yield scrapy.Request(self.absolute(path), callback=self.parse_feed)
+        for path in self.feed_paths:
+            yield self.feed_request(self.absolute(path), callback=self.parse_feed)
         for listing in self.listings:
-            yield scrapy.Request(
+            yield self.feed_request(
                 self.absolute(listing["url"]),
                 callback=self.parse_listing,
                 cb_kwargs={"quiet_pages": 0},
@@ -102,7 +102,7 @@ class NewsSiteSpider(SourceSpider):
                 yield request
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        if not isinstance(response, TextResponse):
+        if not self.feed_changed(response) or not isinstance(response, TextResponse):
             return
         for xpath in FEED_LINKS:
             for link in response.xpath(xpath).getall():
@@ -111,7 +111,7 @@ class NewsSiteSpider(SourceSpider):
 
     def parse_listing(self, response: Response, quiet_pages: int) -> Iterator[scrapy.Request]:
         """Queue unknown articles of one listing page, then maybe the next page."""
-        if not isinstance(response, TextResponse):
+        if not self.feed_changed(response) or not isinstance(response, TextResponse):
             return
         links = self.first_match(response, self.listing_link_selectors)
         urls = dict.fromkeys(response.urljoin(link) for link in links)
@@ -121,7 +121,7 @@ class NewsSiteSpider(SourceSpider):
             if request := self.article_request(url):
                 new += 1
                 yield request
-        quiet_pages = 0 if new else quiet_pages + 1
+        quiet_pages = next_quiet_pages(quiet_pages, new, len(articles))
         next_links = self.first_match(response, self.next_page_selectors)
         if next_links and self.keep_paging(new, len(articles), quiet_pages):
             yield response.follow(

@@ -1,0 +1,222 @@
+"""Sending the outbox with a send log, so a crash never mails the same alerts twice.
+
+For each message, in this order:
+
+1. one transaction writes an ``alert_sends`` row (state ``sending``) and
+   claims the alert rows (status ``sending``, with the Message-ID);
+2. MAIL FROM and RCPT TO are sent; just before DATA the log row becomes
+   ``data`` (committed): from here on the server may have the message;
+3. after the server accepts DATA, one transaction marks the rows ``sent``
+   and the log ``sent``; a failure puts them back to ``queued`` with
+   ``attempts``, ``last_error`` and ``next_attempt_at`` (exponential backoff).
+
+:func:`reconcile` runs before every send and settles rows a crashed run
+left behind: ``sending`` (no DATA yet, so certainly not delivered) goes back
+to the queue; ``data`` (maybe delivered) becomes ``unconfirmed`` and is never
+sent again. So the guarantee is at-most-once: an alert is never mailed
+twice, and only a crash inside the DATA step can lose one, which the log
+then shows as ``unconfirmed``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+import sqlite_utils
+
+from crawler.alerts.smtp import Connection, PermanentFailure
+from crawler.alerts.tx import Rollback, transaction
+from crawler.dates import iso_utc
+
+RETRY_CAP = timedelta(hours=6)
+
+
+def retry_base() -> timedelta:
+    """``CRAWLER_ALERT_RETRY_SECONDS``: the first retry delay (default 60 s), doubled
+    after each further failure up to six hours."""
+    raw = os.environ.get("CRAWLER_ALERT_RETRY_SECONDS", "").strip()
+    try:
+        return timedelta(seconds=max(0.0, float(raw))) if raw else timedelta(seconds=60)
+    except ValueError:
+        return timedelta(seconds=60)
+
+
+def backoff(attempts: int, base: timedelta) -> timedelta:
+    return min(base * (2 ** max(0, attempts - 1)), RETRY_CAP)
+
+
+def stale_after(timeout: float) -> timedelta:
+    """A ``sending`` row older than this belongs to a run that died, not a live one."""
+    return timedelta(seconds=max(600.0, 4 * timeout))
+
+
+def reconcile(db: sqlite_utils.Database, now: datetime, stale: timedelta) -> tuple[int, int]:
+    """Settle the send log rows a crashed run left; return (requeued, unconfirmed) alerts."""
+    requeued = unconfirmed = 0
+    stamp = iso_utc(now)
+    with transaction(db):
+        for log_id, alert_ids in db.execute(
+            "SELECT id, alert_ids FROM alert_sends WHERE state = 'data'"
+        ).fetchall():
+            ids = json.loads(alert_ids)
+            db.execute(
+                "UPDATE alert_sends SET state = 'unconfirmed', finished_at = ?, error = ? "
+                "WHERE id = ?",
+                [stamp, "interrupted during DATA: may have been delivered, not resent", log_id],
+            )
+            unconfirmed += _set_status(
+                db, ids, "unconfirmed", "interrupted during DATA; not resent", stamp
+            )
+        for log_id, alert_ids in db.execute(
+            "SELECT id, alert_ids FROM alert_sends WHERE state = 'sending' AND started_at <= ?",
+            [iso_utc(now - stale)],
+        ).fetchall():
+            ids = json.loads(alert_ids)
+            db.execute(
+                "UPDATE alert_sends SET state = 'requeued', finished_at = ?, error = ? "
+                "WHERE id = ?",
+                [stamp, "interrupted before DATA: not delivered, queued again", log_id],
+            )
+            requeued += _set_status(db, ids, "queued", None, stamp)
+    return requeued, unconfirmed
+
+
+def _set_status(
+    db: sqlite_utils.Database, ids: list[int], status: str, error: str | None, stamp: str
+) -> int:
+    marks = ",".join("?" * len(ids))
+    return db.execute(
+        f"UPDATE alerts SET status = ?, last_error = coalesce(?, last_error) "
+        f"WHERE id IN ({marks}) AND status = 'sending'",
+        [status, error, *ids],
+    ).rowcount
+
+
+def claim(db: sqlite_utils.Database, msg: EmailMessage, ids: list[int], now: datetime) -> int:
+    """Write the log row and claim the alerts; return the log id, or 0 if another
+    sender claimed some of them first."""
+    marks = ",".join("?" * len(ids))
+    try:
+        with transaction(db):
+            log_id = db.execute(
+                "INSERT INTO alert_sends (message_id, recipient, alert_ids, subject, state, "
+                "started_at) VALUES (?, ?, ?, ?, 'sending', ?)",
+                [
+                    msg["Message-ID"],
+                    str(msg["To"]),
+                    json.dumps(ids),
+                    str(msg["Subject"]),
+                    iso_utc(now),
+                ],
+            ).lastrowid
+            claimed = db.execute(
+                f"UPDATE alerts SET status = 'sending', message_id = ? "
+                f"WHERE id IN ({marks}) AND status = 'queued'",
+                [msg["Message-ID"], *ids],
+            ).rowcount
+            if claimed != len(ids):
+                raise Rollback
+    except Rollback:
+        return 0
+    return log_id
+
+
+def send_claimed(
+    db: sqlite_utils.Database,
+    connection: Connection,
+    msg: EmailMessage,
+    recipient: str,
+    ids: list[int],
+    log_id: int,
+    now: datetime,
+    after_deliver: Callable[[], None] | None = None,
+) -> str | None:
+    """Deliver one claimed message and record the outcome; return the error or None."""
+
+    def entering_data() -> None:
+        with transaction(db):
+            db.execute("UPDATE alert_sends SET state = 'data' WHERE id = ?", [log_id])
+
+    stamp = iso_utc(now)
+    marks = ",".join("?" * len(ids))
+    try:
+        connection.deliver(msg, recipient, entering_data)
+    except PermanentFailure as exc:
+        _failed(db, log_id, ids, str(exc), now, permanent=True)
+        return str(exc)
+    except (smtplib.SMTPException, OSError) as exc:
+        connection.close()
+        error = _describe(exc)
+        _failed(db, log_id, ids, error, now, permanent=False)
+        return error
+    if after_deliver is not None:
+        after_deliver()  # tests use this to stand for a crash between send and mark
+    with transaction(db):
+        db.execute(
+            f"UPDATE alerts SET status = 'sent', sent_at = ?, last_error = NULL "
+            f"WHERE id IN ({marks}) AND status IN ('sending', 'unconfirmed')",
+            [stamp, *ids],
+        )
+        db.execute(
+            "UPDATE alert_sends SET state = 'sent', finished_at = ? WHERE id = ?", [stamp, log_id]
+        )
+    return None
+
+
+def _failed(
+    db: sqlite_utils.Database,
+    log_id: int,
+    ids: list[int],
+    error: str,
+    now: datetime,
+    *,
+    permanent: bool,
+) -> None:
+    stamp = iso_utc(now)
+    base = retry_base()
+    with transaction(db):
+        db.execute(
+            "UPDATE alert_sends SET state = 'failed', finished_at = ?, error = ? WHERE id = ?",
+            [stamp, error, log_id],
+        )
+        for alert_id, attempts in db.execute(
+            f"SELECT id, attempts FROM alerts WHERE id IN ({','.join('?' * len(ids))})", ids
+        ).fetchall():
+            attempts = (attempts or 0) + 1
+            db.execute(
+                "UPDATE alerts SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ? "
+                "WHERE id = ?",
+                [
+                    "rejected" if permanent else "queued",
+                    attempts,
+                    error,
+                    None if permanent else iso_utc(now + backoff(attempts, base)),
+                    alert_id,
+                ],
+            )
+
+
+def fail_unclaimed(db: sqlite_utils.Database, ids: list[int], error: str, now: datetime) -> None:
+    """Count a failed attempt for alerts not tried because the server is unreachable."""
+    base = retry_base()
+    with transaction(db):
+        for alert_id, attempts in db.execute(
+            f"SELECT id, attempts FROM alerts WHERE id IN ({','.join('?' * len(ids))}) "
+            "AND status = 'queued'",
+            ids,
+        ).fetchall():
+            attempts = (attempts or 0) + 1
+            db.execute(
+                "UPDATE alerts SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                [attempts, error, iso_utc(now + backoff(attempts, base)), alert_id],
+            )
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:500]

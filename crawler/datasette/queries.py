@@ -1,0 +1,191 @@
+"""Canned queries: what people open Datasette for, without writing SQL.
+
+Counts aggregate per article first (over covering indexes of ``mentions``), then
+join the articles: on 100 000 articles that keeps each under 100 ms.
+
+Each is ``name -> {title, description, sql}``; Datasette turns ``:name`` parameters
+into form fields; the SQL stays one click away (``hide_sql``). ``<mark>`` in ``snippet``/``title`` columns is highlighted by the
+project's plugin.
+"""
+
+from __future__ import annotations
+
+SEARCH = """
+select
+  a.id,
+  a.published_at,
+  a.source,
+  a.lang,
+  highlight(articles_fts, 0, '<mark>', '</mark>') as title,
+  snippet(articles_fts, 1, '<mark>', '</mark>', '…', 24) as snippet,
+  a.url
+from articles_fts
+join articles a on a.id = articles_fts.rowid
+where articles_fts match crawler_search_match(:q)
+order by articles_fts.rank
+limit 100
+"""
+
+LATEST_MENTIONS = """
+select
+  replace(substr(coalesce(a.published_local, a.published_at), 1, 16), 'T', ' ') as published,
+  a.source,
+  a.lang,
+  m.category,
+  m.term,
+  m.snippet,
+  a.title,
+  a.url
+from articles a
+join mentions m on m.article_id = a.id
+order by a.published_at desc, m.id
+limit 200
+"""
+
+WORLD_CRAFT_CITY_TIMELINE = """
+with per_article as (
+  select article_id, count(*) as n
+  from mentions
+  where category = 'world_craft_city'
+  group by article_id
+)
+select
+  substr(coalesce(a.published_local, a.published_at), 1, 7) as month,
+  a.source,
+  count(*) as articles,
+  sum(p.n) as mentions
+from per_article p
+join articles a on a.id = p.article_id
+group by month, a.source
+order by month desc, a.source
+"""
+
+STORIES_BY_OUTLETS = """
+with ranked as (
+  select s.id
+  from stories s
+  where exists (
+    select 1 from articles a
+    where a.story_id = s.id and exists (select 1 from mentions m where m.article_id = a.id)
+  )
+  order by json_array_length(s.outlets) desc, s.article_count desc, s.first_published_at desc
+  limit 200
+)
+select
+  s.id as story_id,
+  s.title,
+  json_array_length(s.outlets) as outlet_count,
+  s.outlets,
+  s.langs,
+  s.article_count,
+  s.first_published_at,
+  o.url
+from ranked
+join stories s on s.id = ranked.id
+left join articles o on o.id = s.origin_article_id
+order by outlet_count desc, s.article_count desc, s.first_published_at desc
+"""
+
+TERM_MENTIONS = """
+select
+  replace(substr(coalesce(a.published_local, a.published_at), 1, 16), 'T', ' ') as published,
+  a.source,
+  a.lang,
+  m.category,
+  m.text,
+  m.snippet,
+  a.title,
+  a.url
+from mentions m
+join articles a on a.id = m.article_id
+where m.term = :term
+order by a.published_at desc
+limit 500
+"""
+
+CRAWL_HEALTH = """
+select
+  spider as source,
+  started_at,
+  finished_at,
+  status,
+  finish_reason,
+  requests,
+  items_new,
+  items_updated,
+  items_dropped,
+  errors,
+  round((julianday(finished_at) - julianday(started_at)) * 86400) as seconds
+from crawl_runs
+order by started_at desc, spider
+limit 500
+"""
+
+MENTIONS_PER_MONTH = """
+with per_article as (
+  select article_id, category, count(*) as n
+  from mentions
+  group by article_id, category
+)
+select
+  substr(coalesce(a.published_local, a.published_at), 1, 7) as month,
+  p.category,
+  a.source,
+  sum(p.n) as mentions
+from per_article p
+join articles a on a.id = p.article_id
+group by month, p.category, a.source
+order by month, p.category, a.source
+"""
+
+QUERIES = {
+    "search": {
+        "title": "Search articles (every inflected form)",
+        "description": (
+            "Finds every form of the words: «ремесленниками» finds «ремесленники», "
+            "«қолөнершілерімен» finds «қолөнершілер». Words are ANDed; OR between words "
+            "gives alternatives; a word ending in * searches by its beginning. Best matches first."
+        ),
+        "sql": SEARCH,
+        "hide_sql": True,
+    },
+    "latest_mentions": {
+        "title": "Latest mentions",
+        "description": "Mentions of crafts, the World Craft City title and the World "
+        "Crafts Council, newest articles first.",
+        "sql": LATEST_MENTIONS,
+        "hide_sql": True,
+    },
+    "world_craft_city_timeline": {
+        "title": "World Craft City timeline",
+        "description": "Articles and mentions of the World Craft City title per month "
+        "(Almaty time) and source.",
+        "sql": WORLD_CRAFT_CITY_TIMELINE,
+        "hide_sql": True,
+    },
+    "stories_by_outlets": {
+        "title": "Stories by number of outlets",
+        "description": "Stories with mentions, the ones most outlets carried first.",
+        "sql": STORIES_BY_OUTLETS,
+        "hide_sql": True,
+    },
+    "term_mentions": {
+        "title": "Mentions of one term",
+        "description": "Every mention of a lexicon term (as in the term column of "
+        "mentions, e.g. «ремесленник» or «World Craft City»), newest first.",
+        "sql": TERM_MENTIONS,
+        "hide_sql": True,
+    },
+    "crawl_health": {
+        "title": "Crawl health per source",
+        "description": "One row per spider run: status, requests, new items, errors.",
+        "sql": CRAWL_HEALTH,
+        "hide_sql": True,
+    },
+    "mentions_per_month": {
+        "title": "Mentions per month by category and source",
+        "description": "The figures behind the chart at /-/mentions-chart.",
+        "sql": MENTIONS_PER_MONTH,
+        "hide_sql": True,
+    },
+}

@@ -1,0 +1,11 @@
+"""Mentions of crafts, the World Craft City title and the World Crafts Council.
+
+>>> from crawler.mentions import default_detector
+>>> [m.category for m in default_detector().find("Алматы стал Всемирным городом ремёсел.")]
+['world_craft_city']
+"""
+
+from crawler.mentions.detector import DEFAULT_LEXICON, Mention, MentionDetector, default_detector
+from crawler.mentions.lexicon import LexiconError
+
+__all__ = ["DEFAULT_LEXICON", "LexiconError", "Mention", "MentionDetector", "default_detector"]

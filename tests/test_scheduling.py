@@ -1,0 +1,138 @@
+"""The scheduled job: overlapping runs, killed backfills, failing sources, health."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.replica.server import Replica
+from tests.helpers import ROOT, replica_args, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def start_cli(*args: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "CRAWLER_DB"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def stored(db: Path) -> int:
+    try:
+        conn = sqlite3.connect(db)
+        return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
+def test_killed_full_backfill_resumes_and_stores_every_article_once(tmp_path: Path) -> None:
+    db = tmp_path / "full.db"
+    with Replica(articles=400, seed=3) as rep:
+        args = ["crawl", "--full", "--db", str(db), *replica_args(rep)]
+        # Few concurrent requests, so the kill lands in the middle of the archive.
+        slow = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "-s", "CRAWLER_STORE_BATCH=20"]
+        first = start_cli(*args, *slow)
+        deadline = time.monotonic() + 120
+        while stored(db) < 100 and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.1)
+        assert first.poll() is None, "the backfill finished before it could be killed"
+        first.send_signal(signal.SIGKILL)
+        first.communicate()
+        partial = stored(db)
+        expected = sum(len(i.langs) for i in rep.corpus.akimat_items()) + len(
+            rep.corpus.arnapress_articles()
+        )
+        assert 0 < partial < expected
+
+        mark = len(rep.request_log)
+        second = run_cli(*args)
+        assert second.returncode == 0, second.stderr
+        conn = sqlite3.connect(db)
+        total, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT url) FROM articles"
+        ).fetchone()
+        interrupted = conn.execute(
+            "SELECT count(*) FROM crawl_runs WHERE status = 'interrupted'"
+        ).fetchone()[0]
+        conn.close()
+        assert total == distinct == expected
+        assert interrupted >= 1  # the killed run is marked, not left "running"
+        # Stored articles were not fetched again: the restart cost what was missing
+        # plus the listings, not the whole archive.
+        fetched_articles = sum(
+            1
+            for site, _m, path, _s in rep.request_log[mark:]
+            if ("/news/" in path and "page=" not in path) or "content-manager/news/" in path
+        )
+        assert fetched_articles <= expected - partial + 2 * 20  # at most the unflushed batch
+
+
+def test_overlapping_runs_do_not_both_crawl(tmp_path: Path) -> None:
+    db = tmp_path / "lock.db"
+    with Replica(articles=300, seed=4, faults="slow=0.02:1") as rep:
+        first = start_cli("run", "--db", str(db), *replica_args(rep), "-s", "DOWNLOAD_TIMEOUT=2")
+        lock = Path(f"{db}.lock")
+        deadline = time.monotonic() + 30
+        while not (lock.exists() and lock.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = run_cli("run", "--db", str(db), *replica_args(rep))
+        first_out, _ = first.communicate(timeout=300)
+    assert second.returncode == 0
+    assert "skipped: another run holds" in second.stderr
+    assert second.stdout == ""
+    assert "akimat:" in first_out
+    conn = sqlite3.connect(db)
+    runs = conn.execute("SELECT count(*) FROM crawl_runs").fetchone()[0]
+    conn.close()
+    assert runs == 2  # one per spider: only the first run crawled
+
+
+def test_a_failing_source_does_not_stop_the_others(tmp_path: Path) -> None:
+    db = tmp_path / "partial.db"
+    with Replica(articles=20, seed=5) as rep:
+        args = replica_args(rep)
+        # Point akimat at a port nothing listens on.
+        args[args.index(f"CRAWLER_AKIMAT_URL={rep.urls['akimat']}")] = (
+            "CRAWLER_AKIMAT_URL=http://127.0.0.1:9"
+        )
+        result = run_cli("run", "--db", str(db), *args, "-s", "RETRY_TIMES=0")
+    assert result.returncode == 1
+    assert "akimat: failed" in result.stdout
+    assert "arnapress: ok" in result.stdout
+    conn = sqlite3.connect(db)
+    by_source = dict(conn.execute("SELECT source, count(*) FROM articles GROUP BY source"))
+    health = dict(conn.execute("SELECT spider, health FROM crawl_runs"))
+    conn.close()
+    assert by_source == {"arnapress": 20}
+    assert health == {"akimat": "unhealthy", "arnapress": "healthy"}
+
+
+def test_broken_markup_makes_the_source_unhealthy(tmp_path: Path) -> None:
+    db = tmp_path / "drift.db"
+    with Replica(articles=30, seed=6) as rep:
+        assert run_cli("run", "--db", str(db), *replica_args(rep)).returncode == 0
+        rep.set_layout("broken")
+        rep.set_articles(40)
+        result = run_cli("run", "--db", str(db), *replica_args(rep))
+    assert result.returncode == 1
+    assert "arnapress: ok" in result.stdout and "UNHEALTHY" in result.stdout
+    assert "lacked a date or a full body" in result.stdout
+    status = run_cli("status", "--db", str(db))
+    assert status.returncode == 1
+    assert "arnapress: UNHEALTHY" in status.stdout
+    assert "akimat: HEALTHY" in status.stdout

@@ -7,7 +7,8 @@ distinct paragraph), one story each, and the search index. Then times, through
 Datasette's own test client with the project's metadata and plugin, the
 articles search box, the ``search`` canned query with inflected Russian,
 Kazakh and English words, and every other canned query; prints p50 and p95 in
-milliseconds. Target: p95 under 100 ms.
+milliseconds and PASS or FAIL per case against the target: p95 under 100 ms.
+A database built earlier is migrated first, so it has the current indexes.
 
 Example:
     python bench/bench_search.py --articles 100000 --db /tmp/bench_search.db
@@ -45,6 +46,7 @@ SEARCHES = [
     "зергер*",
 ]
 QUERY_ARGS = {"search": "q=ремесленниками", "term_mentions": "term=қолөнер"}
+TARGET_MS = 100
 
 
 def articles(n: int, seed: int = 0):
@@ -97,7 +99,7 @@ MENTION_COLUMNS = (
 
 def insert_sql(table: str, columns: tuple[str, ...]) -> str:
     names = ", ".join(f'"{c}"' for c in columns)
-    return f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 table and column names come from the fixed tuples above; values are ? placeholders
 
 
 def build(path: Path, n: int) -> None:
@@ -194,21 +196,26 @@ async def run(db_path: Path, repeat: int) -> bool:
         for query in QUERIES
         if query != "search"
     ]
-    ok = True
+    failed = []
     all_times: list[float] = []
-    print(f"{'case':44} {'p50 ms':>8} {'p95 ms':>8} {'rows':>6}")
+    print(f"{'case':44} {'p50 ms':>8} {'p95 ms':>8} {'rows':>6}  p95 < {TARGET_MS} ms")
     for label, path in cases:
         times = await measure(ds, path, repeat)
         rows = len((await ds.client.get(path + "&_shape=array")).json())
         all_times.extend(times)
         p95 = percentile(times, 0.95)
-        ok &= p95 < 100
-        print(f"{label:44} {statistics.median(times):8.1f} {p95:8.1f} {rows:6}")
+        if p95 >= TARGET_MS:
+            failed.append(label)
+        verdict = "PASS" if p95 < TARGET_MS else "FAIL"
+        print(f"{label:44} {statistics.median(times):8.1f} {p95:8.1f} {rows:6}  {verdict}")
     print(
         f"{'all cases':44} {statistics.median(all_times):8.1f} {percentile(all_times, 0.95):8.1f}"
     )
-    print("p95 < 100 ms for every case:", "yes" if ok else "NO")
-    return ok
+    if failed:
+        print(f"FAIL: {len(failed)} of {len(cases)} cases at p95 >= {TARGET_MS} ms: {failed}")
+    else:
+        print(f"PASS: all {len(cases)} cases at p95 < {TARGET_MS} ms")
+    return not failed
 
 
 def main() -> None:
@@ -222,6 +229,8 @@ def main() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)
         build(args.db, args.articles)
+    else:
+        open_db(args.db).close()  # apply migrations added since it was built
     ok = asyncio.run(run(args.db, args.repeat))
     sys.exit(0 if ok else 1)
 

@@ -92,7 +92,7 @@ def link_all(db, articles: list[dict], config: StoryConfig) -> list[int]:
                 values.update(attribution_columns(values), first_seen_at=now)
                 columns = ",".join(values)
                 article_id = db.execute(
-                    f"INSERT INTO articles ({columns}) VALUES ({','.join('?' * len(values))})",
+                    f"INSERT INTO articles ({columns}) VALUES ({','.join('?' * len(values))})",  # noqa: S608 columns are the generated article's own keys; values are ? placeholders
                     list(values.values()),
                 ).lastrowid
                 link_new_article(db, article_id, values, config)
@@ -148,7 +148,7 @@ def load_shingles(db, ids: list[int]) -> dict[int, np.ndarray]:
         chunk = ids[start : start + 900]
         marks = ",".join("?" * len(chunk))
         for article_id, blob in db.execute(
-            f"SELECT article_id, shingles FROM story_fingerprints WHERE article_id IN ({marks})",
+            f"SELECT article_id, shingles FROM story_fingerprints WHERE article_id IN ({marks})",  # noqa: S608 placeholders-only IN list
             chunk,
         ):
             found[article_id] = from_blob(blob)
@@ -175,6 +175,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--db", help="database file (default: a temporary one)")
     args = parser.parse_args()
+    if args.db and Path(args.db).exists():
+        parser.error(f"--db {args.db} exists; the benchmark needs a new file")
     config = StoryConfig()
 
     started = time.perf_counter()

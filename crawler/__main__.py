@@ -2,4 +2,6 @@
 
 from crawler.cli import main
 
-main(prog_name="crawler")
+# Guarded: the store writer's child process imports this module again.
+if __name__ == "__main__":
+    main(prog_name="crawler")

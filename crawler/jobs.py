@@ -2,18 +2,46 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import sys
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
-from scrapy.settings import Settings
+from scrapy.settings import SETTINGS_PRIORITIES, Settings, default_settings
 
+import crawler.settings as project_defaults
 from crawler.runner import RunSummary, available_sources, build_settings, crawl
 
 URL_SETTINGS = ("CRAWLER_AKIMAT_URL", "CRAWLER_ARNAPRESS_URL")
-INT_SETTINGS = ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "RETRY_TIMES")
-FLOAT_SETTINGS = ("DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT")
+# Read with getint somewhere: a fraction would fail deep inside the crawl.
+INT_SETTINGS = (
+    "CONCURRENT_REQUESTS",
+    "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "CONCURRENT_ITEMS",
+    "RETRY_TIMES",
+    "REDIRECT_MAX_TIMES",
+    "DOWNLOAD_MAXSIZE",
+    "DOWNLOAD_WARNSIZE",
+    "CRAWLER_AKIMAT_PAGE_SIZE",
+    "CRAWLER_OVERLAP_PAGES",
+    "CRAWLER_STORE_BATCH",
+    "CRAWLER_MIN_BODY_CHARS",
+    "CRAWLER_HEALTH_MIN_ITEMS",
+    "CRAWLER_HEALTH_EMPTY_RUNS",
+)
+FLOAT_SETTINGS = ("DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "CRAWLER_STORE_FLUSH_SECONDS")
+# Zero of these stalls the crawl (nothing may run) or pages by nothing.
+POSITIVE_SETTINGS = (
+    "CONCURRENT_REQUESTS",
+    "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "CONCURRENT_ITEMS",
+    "CRAWLER_AKIMAT_PAGE_SIZE",
+    "CRAWLER_STORE_BATCH",
+)
 
 
 def check_settings(settings: Settings) -> None:
@@ -24,13 +52,66 @@ def check_settings(settings: Settings) -> None:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise click.UsageError(f"{name} must be an http(s) URL, got {value!r}")
     for name, kind in [(n, int) for n in INT_SETTINGS] + [(n, float) for n in FLOAT_SETTINGS]:
+        value = settings.get(name)
         try:
-            if kind(settings.get(name)) < 0:
-                raise ValueError
+            number = kind(value)
         except (TypeError, ValueError):
-            raise click.UsageError(
-                f"{name} must be a non-negative number, got {settings.get(name)!r}"
-            ) from None
+            number = -1
+        if number < 0 or (number == 0 and name in POSITIVE_SETTINGS):
+            least = "a positive" if name in POSITIVE_SETTINGS else "a non-negative"
+            whole = " whole" if kind is int else ""
+            raise click.UsageError(f"{name} must be {least}{whole} number, got {value!r}")
+    for name in settings.attributes:
+        # Only what -s gave: every default is right, and reading some warns of deprecation.
+        if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"]:
+            check_type(settings, name)
+    level = settings.get("LOG_LEVEL")
+    if not isinstance(level, int) and not isinstance(logging.getLevelName(str(level).upper()), int):
+        raise click.UsageError(
+            f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {level!r}"
+        )
+    if lexicon := settings.get("CRAWLER_LEXICON"):
+        from crawler.mentions.lexicon import LexiconError, load_lexicon
+
+        try:
+            load_lexicon(lexicon)
+        except LexiconError as exc:
+            raise click.UsageError(f"CRAWLER_LEXICON: {exc}") from None
+
+
+def check_overrides(overrides: dict[str, str]) -> None:
+    """Component dicts (ITEM_PIPELINES …) are parsed as JSON while the settings are built."""
+    for name, value in overrides.items():
+        if isinstance(_default(name), dict):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                parsed = None
+            if not isinstance(parsed, dict):
+                raise click.UsageError(f"{name} must be a JSON object, got {value!r}")
+
+
+def check_type(settings: Settings, name: str) -> None:
+    """A setting given as text must read as the type of its default (-s values are text)."""
+    default = _default(name)
+    value = settings.get(name)
+    try:
+        if isinstance(default, bool):
+            settings.getbool(name)
+        elif isinstance(default, int | float):
+            float(value)
+        elif isinstance(default, dict):
+            settings.getdict(name)
+        else:
+            return
+    except (TypeError, ValueError):
+        kind = {bool: "true or false", dict: "a JSON object"}.get(type(default), "a number")
+        raise click.UsageError(f"{name} must be {kind}, got {value!r}") from None
+
+
+def _default(name: str) -> Any:
+    modules: tuple[ModuleType, ...] = (project_defaults, default_settings)
+    return next((getattr(m, name) for m in modules if hasattr(m, name)), None)
 
 
 def crawl_job(
@@ -46,6 +127,7 @@ def crawl_job(
         overrides.setdefault("LOG_LEVEL", "WARNING")
     if sys.stderr.isatty():
         overrides.setdefault("CRAWLER_PROGRESS", "True")
+    check_overrides(overrides)
     settings = build_settings(db, full=full, overrides=overrides)
     check_settings(settings)
     return crawl(sources, settings)
@@ -58,4 +140,4 @@ def report(summaries: list[RunSummary]) -> bool:
     return all(summary.ok for summary in summaries)
 
 
-__all__ = ["available_sources", "check_settings", "crawl_job", "report"]
+__all__ = ["available_sources", "check_overrides", "check_settings", "crawl_job", "report"]

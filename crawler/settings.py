@@ -31,6 +31,8 @@ CRAWLER_OVERLAP_PAGES = 0
 # and the longest it holds them (seconds), so a killed crawl loses little.
 CRAWLER_STORE_BATCH = 200
 CRAWLER_STORE_FLUSH_SECONDS = 2.0
+# Write in a child process (see crawler/writer.py), so the crawl keeps fetching.
+CRAWLER_STORE_PROCESS = True
 # Stories: articles of different outlets are one story when the Jaccard similarity of
 # their 4-word shingles reaches CRAWLER_STORY_THRESHOLD (for articles out at the same
 # time; rising linearly to CRAWLER_STORY_THRESHOLD_FAR for those
@@ -82,6 +84,14 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 REDIRECT_MAX_TIMES = 5
+# Scrapy drops oversize bodies, gzip bombs and redirect loops at once; a server
+# may answer normally a moment later, so these retry them too (crawler/middlewares.py).
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.FailureRetryMiddleware": 540,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.RetryingHttpCompressionMiddleware": 590,
+    "crawler.middlewares.RedirectLoopMiddleware": 650,
+}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 

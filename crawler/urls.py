@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Parameters that only track where a reader came from; they never select content.
 TRACKING_PREFIXES = ("utm_", "_hs", "mc_", "pk_", "ga_")
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "yclid", "dclid", "msclkid", "igshid", "mc_cid", "mc_eid", "ref", "_ga"}
 )
+
+
+# Characters a path keeps unescaped (RFC 3986 unreserved, sub-delims, ":", "@", "/").
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def is_tracking_param(name: str) -> bool:
@@ -21,7 +25,8 @@ def canonical_url(url: str) -> str:
     port, no fragment, no tracking parameters, sorted query, no trailing slash.
 
     Content-selecting parameters such as gov.kz's ``lang`` are kept: each
-    language version is an article of its own.
+    language version is an article of its own. Paths are percent-encoded one way
+    (a Cyrillic slug as typed and as a browser escapes it is one URL).
     """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
@@ -31,7 +36,7 @@ def canonical_url(url: str) -> str:
     port = parts.port
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
-    path = parts.path or "/"
+    path = quote(unquote(parts.path), safe=PATH_SAFE) or "/"
     if len(path) > 1:
         path = path.rstrip("/") or "/"
     query = sorted(
@@ -44,6 +49,31 @@ def canonical_url(url: str) -> str:
 
 def same_site(url: str, base_url: str) -> bool:
     """True when ``url`` is on the host of ``base_url`` (``www.`` ignored)."""
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    base = (urlsplit(base_url).hostname or "").lower().removeprefix("www.")
+    host = (_hostname(url) or "").removeprefix("www.")
+    base = (_hostname(base_url) or "").removeprefix("www.")
     return bool(host) and host == base
+
+
+def is_web_url(url: str) -> bool:
+    """An http(s) URL with a host and a valid port, which canonical_url can read."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError when out of range
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def join_url(base: str, link: str) -> str | None:
+    """``link`` resolved against ``base``; None for one urllib cannot read ("http://[x")."""
+    try:
+        return urljoin(base, link.strip())
+    except ValueError:
+        return None
+
+
+def _hostname(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname  # lower-cased by urllib
+    except ValueError:  # "http://[broken" and the like: on no site at all
+        return None

@@ -30,8 +30,10 @@ def normalise_text(text: str | None, *, single_line: bool = False) -> str:
     """NFC, no invisible characters, single spaces, paragraphs split by one blank line."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text)
-    text = INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    # Invisible characters go first: one between a letter and its accent would
+    # keep NFC from composing them, and removing it afterwards leaves them apart.
+    text = INVISIBLE.sub("", text)
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     if single_line:
         return " ".join(text.split())
     lines = (INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n"))

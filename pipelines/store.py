@@ -1,8 +1,15 @@
-"""Stage 5: write articles and mentions to SQLite in batched transactions."""
+"""Stage 5: write articles and mentions to SQLite in batched transactions.
+
+By default the writing happens in a child process (``crawler.writer``), so
+the crawl keeps fetching meanwhile; ``CRAWLER_STORE_PROCESS = False`` writes
+in the crawl's own process.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections import Counter
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -10,33 +17,62 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.db import open_db
-from crawler.storage import ARTICLE_COLUMNS, save_article
+from crawler.storage import ARTICLE_COLUMNS
+from crawler.stories import StoryConfig
+from crawler.writer import Batch, StoreWriter, write_batch
+
+logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
     def __init__(
-        self, stats: StatsCollector, db_path: str, batch_size: int, flush_seconds: float = 2.0
+        self,
+        stats: StatsCollector,
+        db_path: str,
+        batch_size: int,
+        flush_seconds: float = 2.0,
+        stories: StoryConfig | None = None,
+        in_process: bool = False,
     ) -> None:
         self.stats = stats
         self.db_path = db_path
         self.batch_size = max(1, batch_size)
         self.flush_seconds = flush_seconds
+        self.stories = stories or StoryConfig()
+        self.in_process = in_process
         self.last_flush = time.monotonic()
-        self.pending: list[tuple[dict[str, Any], list[dict[str, Any]], str]] = []
+        self.pending: Batch = []
+        self.known_forms: set[str] = set()
+        self.writer: StoreWriter | None = None
+        self.crawler: Crawler | None = None
         self.db = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        return cls(
-            crawler.stats, settings.get("CRAWLER_DB"), settings.getint("CRAWLER_STORE_BATCH")
+        pipeline = cls(
+            crawler.stats,
+            settings.get("CRAWLER_DB"),
+            settings.getint("CRAWLER_STORE_BATCH"),
+            settings.getfloat("CRAWLER_STORE_FLUSH_SECONDS"),
+            StoryConfig.from_settings(settings),
+            in_process=not settings.getbool("CRAWLER_STORE_PROCESS"),
         )
+        pipeline.crawler = crawler
+        return pipeline
 
     def open_spider(self) -> None:
+        # Migrate here, before a writer process opens the same file.
         self.db = open_db(self.db_path)
+        if not self.in_process:
+            self.db.close()
+            self.db = None
+            self.writer = StoreWriter(self.db_path, self.stories)
 
     def close_spider(self) -> None:
         self.flush()
+        if self.writer is not None:
+            self.count(self.writer.close())
         if self.db is not None:
             self.db.close()
 
@@ -55,14 +91,30 @@ class StorePipeline:
         return item
 
     def flush(self) -> None:
-        """One transaction per batch: far fewer fsyncs than one per article."""
-        if not self.pending or self.db is None:
-            return
-        with self.db.conn:
-            for record, mentions, lexicon in self.pending:
-                outcome = save_article(self.db, record, mentions, lexicon)
-                self.stats.inc_value(f"crawler/items_{outcome}")
-                if outcome != "unchanged":
-                    self.stats.inc_value("crawler/mentions_stored", len(mentions))
-        self.pending.clear()
+        """Hand over the batch: one transaction per batch, far fewer commits."""
+        if self.pending:
+            if self.writer is not None:
+                self.writer.submit(self.pending)
+                self.count(self.writer.reports())
+            elif self.db is not None:
+                self.count(
+                    [("ok", write_batch(self.db, self.pending, self.stories, self.known_forms))]
+                )
+            self.pending = []
         self.last_flush = time.monotonic()
+
+    def count(self, reports: list[tuple[str, Any]]) -> None:
+        for kind, value in reports:
+            if kind == "ok":
+                for name, number in Counter(value).items():
+                    self.stats.inc_value(name, number)
+            else:
+                lost, trace = value
+                self.stats.inc_value("crawler/items_not_stored", lost)
+                # Tagged with the crawler so the run's error count includes it.
+                logger.error(
+                    "%d articles could not be stored:\n%s",
+                    lost,
+                    trace,
+                    extra={"crawler": self.crawler},
+                )

@@ -9,11 +9,16 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from crawler.urls import is_web_url
+
 
 def missing_fields(item: Any) -> list[str]:
-    """Names of the required fields that are absent or blank."""
+    """Names of the required fields that are absent, blank or (the URL) unusable."""
     adapter = ItemAdapter(item)
     missing = [name for name in ("url", "title") if not _filled(adapter.get(name))]
+    # A URL that is not http(s) (javascript:, data:, broken) cannot be stored or linked.
+    if "url" not in missing and not is_web_url(adapter["url"]):
+        missing.insert(0, "url")
     if not (_filled(adapter.get("body")) or _filled(adapter.get("body_html"))):
         missing.append("body")
     return missing

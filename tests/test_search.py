@@ -123,3 +123,87 @@ def test_rebuild_indexes_an_existing_database(db, tmp_path: Path) -> None:
         assert rebuild_index(conn) == len(ARTICLES)
     assert conn.execute(count, ["ремесленниками"]).fetchone()[0] == 1
     conn.close()
+
+
+# mention_months (migration m007) must always equal a fresh GROUP BY over the mentions.
+FRESH_MONTHS = """
+SELECT coalesce(substr(coalesce(a.published_local, a.published_at), 1, 7), ''), m.category,
+    a.source, count(*), count(DISTINCT m.article_id)
+FROM mentions m JOIN articles a ON a.id = m.article_id GROUP BY 1, 2, 3
+"""
+
+
+def month_counts(db) -> tuple[set, set]:
+    kept = set(db.execute("SELECT month, category, source, mentions, articles FROM mention_months"))
+    return kept, set(db.execute(FRESH_MONTHS))
+
+
+def mention(category: str, term: str, start: int = 0) -> dict:
+    return {"category": category, "term": term, "text": term, "start": start,
+            "end": start + len(term), "snippet": term}  # fmt: skip
+
+
+def test_month_summary_follows_every_writer(tmp_path: Path) -> None:
+    from crawler.mentions import Mention
+    from crawler.rescan import apply_difference
+
+    db = open_db(tmp_path / "months.db")
+    wcc, crafts = ("world_craft_city", "Всемирный город ремёсел"), ("crafts", "ремесло")
+    with db.conn:
+        save_article(db, record("a", "A", "a"), [mention(*wcc), mention(*crafts, 5)], "v1")
+        save_article(db, record("b", "B", "b"), [mention(*crafts), mention(*crafts, 9)], "v1")
+        save_article(db, {**record("c", "C", "c"), "published_at": None}, [mention(*crafts)], "v1")
+    kept, fresh = month_counts(db)
+    assert kept == fresh
+    assert ("2025-10", "crafts", "arnapress", 3, 2) in kept and (
+        "",
+        "crafts",
+        "arnapress",
+        1,
+        1,
+    ) in kept
+
+    # Re-stored with other text, another month and other mentions.
+    moved = {**record("a", "A2", "a2", content_hash="h1"), "published_local": "2025-12-01T09:00"}
+    with db.conn:
+        save_article(db, moved, [mention(*crafts), mention(*crafts, 7)], "v1")
+    kept, fresh = month_counts(db)
+    assert kept == fresh
+    assert {row[:3] for row in kept} == {("2025-12", "crafts", "arnapress"),
+                                        ("2025-10", "crafts", "arnapress"),
+                                        ("", "crafts", "arnapress")}  # fmt: skip
+
+    # A rescan: one mention goes, one of another category comes.
+    (b_id,) = db.execute("SELECT id FROM articles WHERE url LIKE '%/b'").fetchone()
+    found = [Mention(*crafts, "ремесло", 0, 7, "ремесло"),
+             Mention(*wcc, "Всемирный город ремёсел", 20, 43, "…")]  # fmt: skip
+    with db.conn:
+        assert apply_difference(db, b_id, found, "v2") == (1, 1)
+    kept, fresh = month_counts(db)
+    assert kept == fresh and ("2025-10", "world_craft_city", "arnapress", 1, 1) in kept
+
+    # A mention moved to another article, a source renamed, then deletes.
+    with db.conn:
+        db.execute("UPDATE mentions SET article_id = ? WHERE category = 'world_craft_city'", [1])
+        db.execute("UPDATE articles SET source = 'akimat' WHERE id = ?", [b_id])
+    assert month_counts(db)[0] == month_counts(db)[1]
+    with db.conn:
+        db.execute("DELETE FROM mentions WHERE article_id = ?", [b_id])
+        db.execute("DELETE FROM mentions WHERE id = (SELECT min(id) FROM mentions)")
+    kept, fresh = month_counts(db)
+    assert kept == fresh and all(row[2] != "akimat" for row in kept)
+    with db.conn:
+        db.execute("DELETE FROM mentions")
+    assert month_counts(db) == (set(), set())
+    db.close()
+
+
+def test_month_summary_is_filled_for_an_existing_database(db) -> None:
+    from crawler.migrations.m007_query_speed import create_summary
+
+    with db.conn:
+        save_article(db, record("x", "X", "x"), [mention("crafts", "ремесло")], "v1")
+        db.execute("DELETE FROM mention_months")
+        create_summary(db)
+    kept, fresh = month_counts(db)
+    assert kept == fresh and len(kept) == 1

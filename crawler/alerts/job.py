@@ -164,7 +164,7 @@ def _cancel(db: sqlite_utils.Database, ids: list[int], now: datetime) -> None:
     marks = ",".join("?" * len(ids))
     with transaction(db):
         db.execute(
-            f"UPDATE alerts SET status = 'cancelled', last_error = ?, sent_at = NULL "
+            f"UPDATE alerts SET status = 'cancelled', last_error = ?, sent_at = NULL "  # noqa: S608 placeholders-only IN list
             f"WHERE id IN ({marks}) AND status = 'queued'",
             [f"no longer subscribed at {iso_utc(now)}", *ids],
         )

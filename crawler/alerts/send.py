@@ -91,7 +91,7 @@ def _set_status(
 ) -> int:
     marks = ",".join("?" * len(ids))
     return db.execute(
-        f"UPDATE alerts SET status = ?, last_error = coalesce(?, last_error) "
+        f"UPDATE alerts SET status = ?, last_error = coalesce(?, last_error) "  # noqa: S608 placeholders-only IN list
         f"WHERE id IN ({marks}) AND status = 'sending'",
         [status, error, *ids],
     ).rowcount
@@ -115,7 +115,7 @@ def claim(db: sqlite_utils.Database, msg: EmailMessage, ids: list[int], now: dat
                 ],
             ).lastrowid
             claimed = db.execute(
-                f"UPDATE alerts SET status = 'sending', message_id = ? "
+                f"UPDATE alerts SET status = 'sending', message_id = ? "  # noqa: S608 placeholders-only IN list
                 f"WHERE id IN ({marks}) AND status = 'queued'",
                 [msg["Message-ID"], *ids],
             ).rowcount
@@ -158,7 +158,7 @@ def send_claimed(
         after_deliver()  # tests use this to stand for a crash between send and mark
     with transaction(db):
         db.execute(
-            f"UPDATE alerts SET status = 'sent', sent_at = ?, last_error = NULL "
+            f"UPDATE alerts SET status = 'sent', sent_at = ?, last_error = NULL "  # noqa: S608 placeholders-only IN list
             f"WHERE id IN ({marks}) AND status IN ('sending', 'unconfirmed')",
             [stamp, *ids],
         )
@@ -185,7 +185,8 @@ def _failed(
             [stamp, error, log_id],
         )
         for alert_id, attempts in db.execute(
-            f"SELECT id, attempts FROM alerts WHERE id IN ({','.join('?' * len(ids))})", ids
+            f"SELECT id, attempts FROM alerts WHERE id IN ({','.join('?' * len(ids))})",  # noqa: S608 placeholders-only IN list
+            ids,
         ).fetchall():
             attempts = (attempts or 0) + 1
             db.execute(
@@ -206,7 +207,7 @@ def fail_unclaimed(db: sqlite_utils.Database, ids: list[int], error: str, now: d
     base = retry_base()
     with transaction(db):
         for alert_id, attempts in db.execute(
-            f"SELECT id, attempts FROM alerts WHERE id IN ({','.join('?' * len(ids))}) "
+            f"SELECT id, attempts FROM alerts WHERE id IN ({','.join('?' * len(ids))}) "  # noqa: S608 placeholders-only IN list
             "AND status = 'queued'",
             ids,
         ).fetchall():

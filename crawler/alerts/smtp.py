@@ -48,6 +48,8 @@ class SmtpSettings:
         if use_ssl and starttls:
             raise ConfigError("SMTP_SSL and SMTP_STARTTLS: choose one of them")
         port = _number(env, "SMTP_PORT", 465 if use_ssl else (587 if starttls else 25), int)
+        if port > 65535:
+            raise ConfigError(f"SMTP_PORT: expected a port from 1 to 65535, got {port}")
         timeout = _number(env, "SMTP_TIMEOUT", 30.0, float)
         sender = env.get("ALERT_FROM", "").strip()
         if not sender:

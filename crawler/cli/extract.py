@@ -90,6 +90,11 @@ def command(target: str, source: str | None, as_json: bool) -> None:
 
     Example: crawler extract https://arnapress.kz/ru/news/123 --source arnapress --json
     """
+    if source and not (SOURCES_DIR / f"{source}.toml").exists():
+        known = ", ".join(sorted(path.stem for path in SOURCES_DIR.glob("*.toml")))
+        raise click.BadParameter(
+            f"unknown source {source!r}; known: {known}", param_hint="--source"
+        )
     data, url = read_target(target)
     item = extract(data, url, source)
     result = {name: getattr(item, name) for name in FIELDS}

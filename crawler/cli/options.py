@@ -12,6 +12,34 @@ import click
 F = Callable[..., Any]
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_db_path(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """A usable database path: an SQLite file (or an empty/new one) in a directory."""
+    if value.exists():
+        if not value.is_file():
+            raise click.BadParameter(f"{value} is not a regular file", ctx, param)
+        try:
+            with value.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {value}: {exc.strerror}", ctx, param) from None
+        if header and header != SQLITE_HEADER:
+            raise click.BadParameter(f"{value} is not an SQLite database", ctx, param)
+        return value
+    # A missing database is created, with its directories: the nearest existing
+    # ancestor must be a directory we can write in.
+    ancestor = value.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+        raise click.BadParameter(
+            f"cannot create {value}: {ancestor} is not a writable directory", ctx, param
+        )
+    return value
+
+
 def db_option(func: F) -> F:
     return click.option(
         "--db",
@@ -19,6 +47,7 @@ def db_option(func: F) -> F:
         type=click.Path(dir_okay=False, path_type=Path),
         default=lambda: os.environ.get("CRAWLER_DB", "crafts.db"),
         show_default="crafts.db or $CRAWLER_DB",
+        callback=check_db_path,
         help="SQLite database file.",
     )(func)
 

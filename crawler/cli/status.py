@@ -37,7 +37,7 @@ def recent_runs(db_path: Path, runs: int) -> dict[str, list[dict]]:
         return {
             spider: list(
                 db.query(
-                    f"SELECT {', '.join(COLUMNS)} FROM crawl_runs WHERE spider = ? "
+                    f"SELECT {', '.join(COLUMNS)} FROM crawl_runs WHERE spider = ? "  # noqa: S608 column names from the fixed COLUMNS tuple
                     "ORDER BY id DESC LIMIT ?",
                     [spider, runs],
                 )

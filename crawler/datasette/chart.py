@@ -13,7 +13,7 @@ from html import escape
 
 from datasette.utils.asgi import Request, Response
 
-from crawler.datasette.queries import MENTIONS_PER_MONTH
+from crawler.datasette.queries import MENTIONS_PER_MONTH_LONG
 
 CATEGORIES = {
     "world_craft_city": "World Craft City title",
@@ -102,7 +102,7 @@ async def chart_view(datasette, request: Request) -> Response:
     name = request.args.get("db") or (names[0] if names else None)
     if name not in names:
         return Response.html("No such database", status=404)
-    result = await datasette.get_database(name).execute(MENTIONS_PER_MONTH)
+    result = await datasette.get_database(name).execute(MENTIONS_PER_MONTH_LONG)
     svg = svg_chart(tuple(row) for row in result.rows)
     html = await datasette.render_template(
         "mentions_chart.html",

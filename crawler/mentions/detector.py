@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
 from os import PathLike
 from pathlib import Path
@@ -49,7 +49,16 @@ class Mention:
     field: str = "body"  # "title" or "body" (see MentionDetector.find_in_article)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # Spelled out: dataclasses.asdict deep-copies and was a hot spot when storing.
+        return {
+            "category": self.category,
+            "term": self.term,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "snippet": self.snippet,
+            "field": self.field,
+        }
 
 
 @dataclass(frozen=True)

@@ -56,13 +56,14 @@ def migrate(db: sqlite_utils.Database) -> None:
         " day INTEGER NOT NULL,"
         " shingles BLOB NOT NULL)"
     )
-    # Clustered by band key then day: a lookup reads only its own bands and dates.
+    # Clustered by day, then band key: new articles append near the end of the tree
+    # (a batch dirties few pages), and a lookup seeks each band key in a few days.
     db.execute(
         "CREATE TABLE story_bands ("
-        " band_key INTEGER NOT NULL,"
         " day INTEGER NOT NULL,"
+        " band_key INTEGER NOT NULL,"
         " article_id INTEGER NOT NULL,"
-        " PRIMARY KEY (band_key, day, article_id)) WITHOUT ROWID"
+        " PRIMARY KEY (day, band_key, article_id)) WITHOUT ROWID"
     )
     rows = db.execute("SELECT id, source, title, body FROM articles").fetchall()
     for article_id, source, title, body in rows:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import bcrypt
 import scrapy
@@ -50,7 +50,10 @@ class AkimatSpider(SourceSpider):
 
     def article_url(self, item_id: Any, lang: str) -> str:
         """The human page of an item: the article's canonical URL."""
-        path = f"/memleket/entities/{self.project}/press/news/details/{item_id}"
+        # Quoted: an id is data from the API, and a "#" or "?" in it would lose ?lang=.
+        path = (
+            f"/memleket/entities/{self.project}/press/news/details/{quote(str(item_id), safe='')}"
+        )
         return canonical_url(f"{self.base_url}{path}?lang={lang}")
 
     def list_request(self, lang: str, page: int, quiet_pages: int = 0) -> scrapy.Request:
@@ -92,14 +95,15 @@ class AkimatSpider(SourceSpider):
             return
         new = 0
         for entry in entries:
-            if not isinstance(entry, dict) or entry.get("id") is None:
+            item_id = api_id(entry.get("id")) if isinstance(entry, dict) else None
+            if item_id is None:
                 self.crawler.stats.inc_value("crawler/akimat/entry_without_id")
                 continue
-            if self.is_known(self.article_url(entry["id"], lang)):
+            if self.is_known(self.article_url(item_id, lang)):
                 continue
             new += 1
             yield scrapy.Request(
-                f"{self.base_url}{API_LIST}/{entry['id']}",
+                f"{self.base_url}{API_LIST}/{quote(item_id, safe='')}",
                 headers=self.api_headers(lang),
                 callback=self.parse_item,
                 cb_kwargs={"lang": lang},
@@ -115,7 +119,9 @@ class AkimatSpider(SourceSpider):
         if data is None:
             yield from self.retry(response)
             return
-        yield article_from_api(data, lang, self.article_url(data.get("id"), lang))
+        # The id we asked for, when the item does not carry a usable one itself.
+        item_id = api_id(data.get("id")) or unquote(response.url.rsplit("/", 1)[-1])
+        yield article_from_api(data, lang, self.article_url(item_id, lang))
 
     def load_json(self, response: Response, expected: type) -> Any:
         try:
@@ -146,10 +152,17 @@ def article_from_api(data: dict[str, Any], lang: str, url: str) -> ArticleItem:
         body_html=_text(data.get("body")),
         lang=lang,
         published=_text(data.get("created_date")),
-        source_id=None if data.get("id") is None else str(data.get("id")),
+        source_id=api_id(data.get("id")),
         extraction="api",
         fetched_at=utc_now(),
     )
+
+
+def api_id(value: Any) -> str | None:
+    """An item id as text: a whole number or a non-blank string, else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _text(value: Any) -> str | None:

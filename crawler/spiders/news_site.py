@@ -16,14 +16,14 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import Sitemap
 
 from crawler.db import utc_now
 from crawler.extraction import extract_article, load_rules
 from crawler.items import ArticleItem
 from crawler.source_config import load_source_config
 from crawler.spiders.base import SourceSpider, next_quiet_pages
-from crawler.urls import canonical_url, same_site
+from crawler.urls import canonical_url, join_url, same_site
 
 FEED_LINKS = (
     "//*[local-name()='item']/*[local-name()='link']/text()",
@@ -80,8 +80,14 @@ class NewsSiteSpider(SourceSpider):
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             return
-        for url in sitemap_urls_from_robots(response.text, base_url=response.url):
-            if same_site(url, self.base_url):
+        # Read here rather than with Scrapy's helper, which stops at the first
+        # unreadable URL ("http://[x") and loses the sitemaps listed after it.
+        for line in response.text.splitlines():
+            name, _, value = line.partition(":")
+            if name.strip().lower() != "sitemap":
+                continue
+            url = join_url(response.url, value)
+            if url and same_site(url, self.base_url):
                 yield scrapy.Request(url, callback=self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
@@ -106,7 +112,8 @@ class NewsSiteSpider(SourceSpider):
             return
         for xpath in FEED_LINKS:
             for link in response.xpath(xpath).getall():
-                if request := self.article_request(response.urljoin(link.strip())):
+                url = join_url(response.url, link)
+                if url and (request := self.article_request(url)):
                     yield request
 
     def parse_listing(self, response: Response, quiet_pages: int) -> Iterator[scrapy.Request]:
@@ -114,8 +121,8 @@ class NewsSiteSpider(SourceSpider):
         if not self.feed_changed(response) or not isinstance(response, TextResponse):
             return
         links = self.first_match(response, self.listing_link_selectors)
-        urls = dict.fromkeys(response.urljoin(link) for link in links)
-        articles = [url for url in urls if self.is_article_url(url)]
+        urls = dict.fromkeys(join_url(response.url, link) for link in links)
+        articles = [url for url in urls if url and self.is_article_url(url)]
         new = 0
         for url in articles:
             if request := self.article_request(url):
@@ -123,9 +130,15 @@ class NewsSiteSpider(SourceSpider):
                 yield request
         quiet_pages = next_quiet_pages(quiet_pages, new, len(articles))
         next_links = self.first_match(response, self.next_page_selectors)
-        if next_links and self.keep_paging(new, len(articles), quiet_pages):
-            yield response.follow(
-                next_links[0], callback=self.parse_listing, cb_kwargs={"quiet_pages": quiet_pages}
+        next_url = join_url(response.url, next_links[0]) if next_links else None
+        # Only pages of this site: a hostile "next" link must not lead the crawl away.
+        if (
+            next_url
+            and same_site(next_url, self.base_url)
+            and self.keep_paging(new, len(articles), quiet_pages)
+        ):
+            yield scrapy.Request(
+                next_url, callback=self.parse_listing, cb_kwargs={"quiet_pages": quiet_pages}
             )
 
     @staticmethod

@@ -1,7 +1,7 @@
 """The persistent near-duplicate index: shingle fingerprints and LSH band keys in SQLite.
 
 ``story_fingerprints`` keeps each article's shingle hashes; ``story_bands`` keeps its
-band keys with the day it came out, clustered by (band_key, day). A new article
+band keys with the day it came out, clustered by (day, band_key). A new article
 finds its candidates with one indexed query over a few days around its own date, so
 nothing is rehashed or loaded into memory when a run starts, and the cost of a
 lookup does not grow with the archive.
@@ -53,8 +53,8 @@ def index_article(
         ).fetchone()
         if old is not None:
             db.conn.executemany(
-                "DELETE FROM story_bands WHERE band_key = ? AND day = ? AND article_id = ?",
-                [(key, old[0], article_id) for key in band_keys(from_blob(old[1]))],
+                "DELETE FROM story_bands WHERE day = ? AND band_key = ? AND article_id = ?",
+                [(old[0], key, article_id) for key in band_keys(from_blob(old[1]))],
             )
     day = day_of(when)
     keys = band_keys(hashes) if keys is None else keys
@@ -63,8 +63,8 @@ def index_article(
         [article_id, day, to_blob(hashes)],
     )
     db.conn.executemany(
-        "INSERT OR IGNORE INTO story_bands (band_key, day, article_id) VALUES (?, ?, ?)",
-        [(key, day, article_id) for key in keys],
+        "INSERT OR IGNORE INTO story_bands (day, band_key, article_id) VALUES (?, ?, ?)",
+        [(day, key, article_id) for key in keys],
     )
 
 
@@ -76,11 +76,13 @@ def candidate_ids(
         return set()
     day = day_of(when)
     spread = math.ceil(window_seconds / SECONDS_PER_DAY)
-    marks = ",".join("?" * len(keys))
+    days = list(range(day - spread, day + spread + 1))
+    # Both lists as IN: SQLite seeks every (day, band_key) pair of the primary key.
+    day_marks, key_marks = ",".join("?" * len(days)), ",".join("?" * len(keys))
     rows = db.execute(
-        f"SELECT DISTINCT article_id FROM story_bands WHERE band_key IN ({marks}) "
-        "AND day BETWEEN ? AND ?",
-        [*keys, day - spread, day + spread],
+        f"SELECT DISTINCT article_id FROM story_bands WHERE day IN ({day_marks}) "  # noqa: S608 placeholders-only IN lists
+        f"AND band_key IN ({key_marks})",
+        [*days, *keys],
     )
     return {row[0] for row in rows}
 
@@ -91,7 +93,8 @@ def fingerprints(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, np.
         return {}
     marks = ",".join("?" * len(ids))
     rows = db.execute(
-        f"SELECT article_id, shingles FROM story_fingerprints WHERE article_id IN ({marks})", ids
+        f"SELECT article_id, shingles FROM story_fingerprints WHERE article_id IN ({marks})",  # noqa: S608 placeholders-only IN list
+        ids,
     )
     return {row[0]: from_blob(row[1]) for row in rows}
 

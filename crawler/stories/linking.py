@@ -65,7 +65,7 @@ _NODE_COLUMNS = (
 
 
 def _nodes(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[Node]:
-    rows = db.execute(f"SELECT {_NODE_COLUMNS} FROM articles WHERE {where}", params)
+    rows = db.execute(f"SELECT {_NODE_COLUMNS} FROM articles WHERE {where}", params)  # noqa: S608 fixed column list; callers pass fixed WHERE texts with ? placeholders
     return [
         Node(r[0], r[1], r[2], r[3], parse_time(r[4]), r[5], r[6], r[7], r[8], r[9]) for r in rows
     ]

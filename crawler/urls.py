@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Parameters that only track where a reader came from; they never select content.
@@ -20,6 +21,8 @@ def is_tracking_param(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+# A listing's links are canonicalised again on every run and in several stages.
+@lru_cache(maxsize=65536)
 def canonical_url(url: str) -> str:
     """Normalise ``url``: lower-case scheme and host, no ``www.``, no default
     port, no fragment, no tracking parameters, sorted query, no trailing slash.

@@ -43,7 +43,7 @@ def write_batch(db: Any, batch: Batch, stories: StoryConfig, known_forms: set[st
     return counts
 
 
-def _serve(db_path: str, stories: StoryConfig, inbox: Any, outbox: Any, parent: int) -> None:
+def _serve(db_path: str, inbox: Any, outbox: Any, parent: int) -> None:
     from crawler.db import open_db
 
     db = open_db(db_path)
@@ -51,62 +51,107 @@ def _serve(db_path: str, stories: StoryConfig, inbox: Any, outbox: Any, parent: 
     try:
         while True:
             try:
-                batch = inbox.get(timeout=1.0)
+                message = inbox.get(timeout=1.0)
             except queue.Empty:
                 if os.getppid() != parent:  # the crawl was killed: nothing more will come
                     return
                 continue
-            if batch is None:
+            if message is None:
                 return
+            tag, kind, payload = message
+            if kind == "sync":  # every earlier batch of this tag is written
+                outbox.put((tag, "synced", None))
+                continue
+            stories, batch = payload
             try:
-                outbox.put(("ok", write_batch(db, batch, stories, known_forms)))
+                outbox.put((tag, "ok", write_batch(db, batch, stories, known_forms)))
             except Exception:  # report, keep serving: one bad batch must not stop the rest
-                outbox.put(("error", (len(batch), traceback.format_exc(limit=5))))
+                outbox.put((tag, "error", (len(batch), traceback.format_exc(limit=5))))
     finally:
         db.close()
 
 
 class StoreWriter:
-    """Hands batches to the writer process and collects what it reports."""
+    """One writer process per database, shared by the spiders of a crawl.
 
-    def __init__(self, db_path: str, stories: StoryConfig, max_pending: int = 4) -> None:
+    Each store stage has a tag; its batches and reports carry it, and
+    ``sync(tag)`` waits until everything that stage handed over is written.
+    """
+
+    def __init__(self, db_path: str, max_pending: int = 4) -> None:
         context = multiprocessing.get_context("spawn")
         self.inbox = context.Queue(maxsize=max_pending)
         self.outbox = context.Queue()
         self.process = context.Process(
             target=_serve,
-            args=(db_path, stories, self.inbox, self.outbox, os.getpid()),
+            args=(db_path, self.inbox, self.outbox, os.getpid()),
             name="crawler-store-writer",
         )
         self.process.start()
+        self.users = 0
+        self.received: dict[str, list[tuple[str, Any]]] = {}
 
-    def submit(self, batch: Batch) -> None:
-        """Queue a batch; blocks while the writer is ``max_pending`` batches behind."""
+    def _put(self, message: Any) -> None:
         while True:
             try:
-                self.inbox.put(batch, timeout=1.0)
+                self.inbox.put(message, timeout=1.0)
                 return
             except queue.Full:
                 if not self.process.is_alive():
                     raise RuntimeError("the store writer died") from None
 
-    def reports(self, wait: bool = False) -> list[tuple[str, Any]]:
-        found = []
-        while True:
-            try:
-                found.append(self.outbox.get(timeout=1.0) if wait else self.outbox.get_nowait())
-            except queue.Empty:
-                return found
+    def submit(self, tag: str, stories: StoryConfig, batch: Batch) -> None:
+        """Queue a batch; blocks while the writer is ``max_pending`` messages behind."""
+        self._put((tag, "batch", (stories, batch)))
 
-    def close(self) -> list[tuple[str, Any]]:
-        """Finish writing, stop the process and return the last reports."""
+    def _collect(self, wait: bool) -> tuple[str, str, Any] | None:
+        try:
+            tag, kind, value = self.outbox.get(timeout=1.0) if wait else self.outbox.get_nowait()
+        except queue.Empty:
+            return None
+        self.received.setdefault(tag, []).append((kind, value))
+        return tag, kind, value
+
+    def reports(self, tag: str) -> list[tuple[str, Any]]:
+        """What the writer reported for ``tag`` so far (without waiting)."""
+        while self._collect(wait=False):
+            pass
+        return [r for r in self.received.pop(tag, []) if r[0] != "synced"]
+
+    def sync(self, tag: str) -> list[tuple[str, Any]]:
+        """Wait until every batch of ``tag`` is written; return its reports."""
+        self._put((tag, "sync", None))
+        while not any(kind == "synced" for kind, _ in self.received.get(tag, [])):
+            if self._collect(wait=True) is None and not self.process.is_alive():
+                raise RuntimeError("the store writer died")
+        return self.reports(tag)
+
+    def stop(self) -> None:
         if self.process.is_alive():
-            self.inbox.put(None)
-        found = []
-        while self.process.is_alive() or not self.outbox.empty():
-            found.extend(self.reports(wait=True))
+            self._put(None)
         self.process.join()
-        found.extend(self.reports())
         self.inbox.close()
         self.outbox.close()
-        return found
+
+
+_shared: dict[str, StoreWriter] = {}
+
+
+def acquire(db_path: str) -> StoreWriter:
+    """The writer of ``db_path`` in this process, started on first use."""
+    writer = _shared.get(db_path)
+    if writer is None or not writer.process.is_alive():
+        writer = _shared[db_path] = StoreWriter(db_path)
+    writer.users += 1
+    return writer
+
+
+def release(db_path: str, tag: str) -> list[tuple[str, Any]]:
+    """Finish ``tag``'s writing; stop the writer when its last user leaves."""
+    writer = _shared[db_path]
+    found = writer.sync(tag)
+    writer.users -= 1
+    if writer.users == 0:
+        writer.stop()
+        del _shared[db_path]
+    return found

@@ -15,6 +15,10 @@ from scrapy.statscollectors import StatsCollector
 from crawler.urls import canonical_url
 
 
+def digest64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
 def text_hash(*parts: str | None) -> str:
     return hashlib.sha1("\n".join(p or "" for p in parts).encode()).hexdigest()
 
@@ -23,8 +27,10 @@ class DedupPipeline:
     def __init__(self, stats: StatsCollector, db_path: str) -> None:
         self.stats = stats
         self.db_path = db_path
-        self.seen_urls: set[str] = set()
-        self.seen_bodies: dict[tuple[str, str], str] = {}
+        # 64-bit digests, not the strings: this run's memory must not grow
+        # with long URLs and bodies during a large backfill.
+        self.seen_urls: set[int] = set()
+        self.seen_bodies: set[int] = set()
         self.conn: sqlite3.Connection | None = None
 
     @classmethod
@@ -46,19 +52,24 @@ class DedupPipeline:
         adapter = ItemAdapter(item)
         url = canonical_url(adapter["url"])
         adapter["url"] = url
-        if url in self.seen_urls:
+        url_key = digest64(url)
+        if url_key in self.seen_urls:
             self.stats.inc_value("crawler/dropped/duplicate_url")
             raise DropItem(f"already seen in this run: {url}")
-        self.seen_urls.add(url)
+        self.seen_urls.add(url_key)
         body_hash = text_hash(adapter.get("body"))
         adapter["extra"]["body_hash"] = body_hash
         adapter["extra"]["content_hash"] = text_hash(adapter.get("title"), adapter.get("body"))
-        key = (adapter["source"], body_hash)
-        other = self.seen_bodies.get(key) or self.stored_url_with_body(*key, url)
-        if other and other != url:
+        body_key = digest64(f"{adapter['source']}\n{body_hash}")
+        other = (
+            "an earlier article of this run"
+            if body_key in self.seen_bodies
+            else self.stored_url_with_body(adapter["source"], body_hash, url)
+        )
+        if other:
             self.stats.inc_value("crawler/dropped/duplicate_body")
             raise DropItem(f"same body as {other}: {url}")
-        self.seen_bodies[key] = url
+        self.seen_bodies.add(body_key)
         return item
 
     def stored_url_with_body(self, source: str, body_hash: str, url: str) -> str | None:

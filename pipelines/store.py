@@ -16,10 +16,11 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawler import writer
 from crawler.db import open_db
 from crawler.storage import ARTICLE_COLUMNS
 from crawler.stories import StoryConfig
-from crawler.writer import Batch, StoreWriter, write_batch
+from crawler.writer import Batch, write_batch
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ class StorePipeline:
         self.last_flush = time.monotonic()
         self.pending: Batch = []
         self.known_forms: set[str] = set()
-        self.writer: StoreWriter | None = None
+        self.writer: writer.StoreWriter | None = None
+        self.tag = f"store-{id(self)}"
         self.crawler: Crawler | None = None
         self.db = None
 
@@ -67,12 +69,13 @@ class StorePipeline:
         if not self.in_process:
             self.db.close()
             self.db = None
-            self.writer = StoreWriter(self.db_path, self.stories)
+            self.writer = writer.acquire(self.db_path)
 
     def close_spider(self) -> None:
         self.flush()
         if self.writer is not None:
-            self.count(self.writer.close())
+            self.count(writer.release(self.db_path, self.tag))
+            self.writer = None
         if self.db is not None:
             self.db.close()
 
@@ -94,8 +97,8 @@ class StorePipeline:
         """Hand over the batch: one transaction per batch, far fewer commits."""
         if self.pending:
             if self.writer is not None:
-                self.writer.submit(self.pending)
-                self.count(self.writer.reports())
+                self.writer.submit(self.tag, self.stories, self.pending)
+                self.count(self.writer.reports(self.tag))
             elif self.db is not None:
                 self.count(
                     [("ok", write_batch(self.db, self.pending, self.stories, self.known_forms))]

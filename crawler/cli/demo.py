@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from crawler.cli.alerts import load_alert_config
 from crawler.cli.options import db_option, verbose_option
+from crawler.cli.run import send_alerts
 from crawler.db import open_db
 from crawler.jobs import available_sources, crawl_job, report
 from crawler.runner import REPLICA_SPEED
@@ -32,6 +34,9 @@ def command(db: Path, articles: int, verbose: bool) -> None:
     """
     from crawler.replica.server import Replica
 
+    # The whole job includes alerts: configured from the environment as for
+    # `crawler run` (without SMTP settings they stay queued and it says so).
+    subs, smtp = load_alert_config(db, None)
     started = time.monotonic()
     with Replica(articles=articles) as replica:
         for name, url in replica.urls.items():
@@ -43,6 +48,7 @@ def command(db: Path, articles: int, verbose: bool) -> None:
         }
         summaries = crawl_job(db, available_sources(), overrides=overrides, verbose=verbose)
     ok = report(summaries)
+    send_alerts(db, subs, smtp)
     describe(db)
     click.echo(f"done in {time.monotonic() - started:.1f}s")
     click.echo(f"browse: crawler serve --db {db}   (or: datasette {db})")

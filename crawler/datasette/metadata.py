@@ -75,7 +75,8 @@ def tables_metadata() -> dict[str, Any]:
             "description": "One row per article and language version. The search box "
             "finds every inflected form (ремесленниками → ремесленники).",
             "sort_desc": "published_at",
-            "facets": ["source", "lang"],
+            # No default facets here: each would run over every match of a search
+            # (the mention_list view has source/category/language/month facets).
             "fts_table": FTS_TABLE,
             "fts_pk": "id",
             # The project plugin turns the search into a MATCH over every form.

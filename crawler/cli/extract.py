@@ -11,12 +11,11 @@ from typing import Any
 
 import click
 
-from crawler.db import utc_now
 from crawler.extraction import extract_article, load_rules
 from crawler.items import ArticleItem
 from crawler.source_config import SOURCES_DIR
 from crawler.spiders.akimat import article_from_api
-from crawler.urls import canonical_url
+from crawler.spiders.news_site import article_from_page
 from pipelines.normalise import normalise_article
 
 FIELDS = ("title", "published_at", "published_local", "lang", "author", "url", "extraction", "body")
@@ -55,17 +54,7 @@ def extract(data: bytes, url: str, source: str | None) -> ArticleItem:
     else:
         rules = load_rules(source) if source and (SOURCES_DIR / f"{source}.toml").exists() else None
         found = extract_article(data, url, rules)
-        item = ArticleItem(
-            source=source or "page",
-            url=canonical_url(found.canonical_url or url),
-            title=found.title,
-            body=found.body,
-            lang=found.lang,
-            published=found.published,
-            author=found.author,
-            extraction=",".join(f"{k}:{v}" for k, v in sorted(found.methods.items())),
-            fetched_at=utc_now(),
-        )
+        item = article_from_page(source or "page", found.canonical_url or url, found)
     return normalise_article(item)
 
 

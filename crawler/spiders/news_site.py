@@ -19,7 +19,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.db import utc_now
-from crawler.extraction import extract_article, load_rules
+from crawler.extraction import Extracted, extract_article, load_rules
 from crawler.items import ArticleItem
 from crawler.source_config import load_source_config
 from crawler.spiders.base import SourceSpider, next_quiet_pages
@@ -160,14 +160,19 @@ class NewsSiteSpider(SourceSpider):
         url = response.url
         if extracted.canonical_url and same_site(extracted.canonical_url, self.base_url):
             url = extracted.canonical_url
-        yield ArticleItem(
-            source=self.name,
-            url=canonical_url(url),
-            title=extracted.title,
-            body=extracted.body,
-            lang=extracted.lang,
-            published=extracted.published,
-            author=extracted.author,
-            extraction=",".join(f"{k}:{v}" for k, v in sorted(extracted.methods.items())),
-            fetched_at=utc_now(),
-        )
+        yield article_from_page(self.name, url, extracted)
+
+
+def article_from_page(source: str, url: str, extracted: Extracted) -> ArticleItem:
+    """An article item from what the extraction chain found on a page."""
+    return ArticleItem(
+        source=source,
+        url=canonical_url(url),
+        title=extracted.title,
+        body=extracted.body,
+        lang=extracted.lang,
+        published=extracted.published,
+        author=extracted.author,
+        extraction=",".join(f"{k}:{v}" for k, v in sorted(extracted.methods.items())),
+        fetched_at=utc_now(),
+    )

@@ -65,6 +65,7 @@ def describe(db_path: Path) -> None:
         click.echo(f"articles {row['source']} {row['lang']}: {row['n']}")
     for row in db.query("SELECT category, count(*) AS n FROM mentions GROUP BY 1 ORDER BY 1"):
         click.echo(f"mentions {row['category']}: {row['n']}")
-    stories = db.execute("SELECT count(*) FROM stories").fetchone()[0]
+    # Stories emptied by a merge stay as rows with merged_into set; count live ones.
+    stories = db.execute("SELECT count(*) FROM stories WHERE merged_into IS NULL").fetchone()[0]
     click.echo(f"stories: {stories}")
     db.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from crawler.alerts import SmtpSettings, Subscriptions
+from crawler.alerts import SmtpSettings, Subscriptions, run_alerts
 from crawler.cli.alerts import echo_report, load_alert_config, subscriptions_option
 from crawler.cli.options import (
     db_option,
@@ -17,6 +17,7 @@ from crawler.cli.options import (
     sources_option,
     verbose_option,
 )
+from crawler.db import open_db
 from crawler.jobs import available_sources, crawl_job, report
 from crawler.lock import LockHeld, run_lock
 
@@ -61,9 +62,6 @@ def command(
 
 def send_alerts(db: Path, subs: Subscriptions, smtp: SmtpSettings | None) -> None:
     """Queue and send alerts; a mail outage leaves them queued for the next run."""
-    from crawler.alerts import run_alerts
-    from crawler.db import open_db
-
     if not subs.recipients:
         click.echo("alerts: no recipients (no subscriptions file and ALERT_TO not set)")
         return

@@ -1,7 +1,15 @@
 """``python -m crawler`` is the ``crawler`` program."""
 
-from crawler.cli import main
 
-# Guarded: the store writer's child process imports this module again.
-if __name__ == "__main__":
+def run() -> None:
+    """The ``crawler`` program's entry point."""
+    # Imported here, not at the top: the writer and offload processes are
+    # spawned, and each imports the main module again; the CLI (and Scrapy
+    # with it) is nothing they need.
+    from crawler.cli import main
+
     main(prog_name="crawler")
+
+
+if __name__ == "__main__":
+    run()

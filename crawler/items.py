@@ -31,3 +31,21 @@ class ArticleItem:
     # Filled by later stages: mention dicts and anything a stage wants to pass on.
     mentions: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# The columns of ``articles`` the store stage fills from an item (with the
+# dedup stage's hashes).
+ARTICLE_COLUMNS = (
+    "source",
+    "url",
+    "lang",
+    "title",
+    "published_at",
+    "published_local",
+    "body",
+    "author",
+    "source_id",
+    "content_hash",
+    "body_hash",
+    "extraction",
+)

@@ -33,6 +33,9 @@ CRAWLER_STORE_BATCH = 200
 CRAWLER_STORE_FLUSH_SECONDS = 2.0
 # Write in a child process (see crawler/writer.py), so the crawl keeps fetching.
 CRAWLER_STORE_PROCESS = True
+# Normalise text and find mentions in a worker process (see crawler/offload.py),
+# so the reactor keeps fetching; False does it in the crawl's own process.
+CRAWLER_OFFLOAD_PROCESS = True
 # Stories: articles of different outlets are one story when the Jaccard similarity of
 # their 4-word shingles reaches CRAWLER_STORY_THRESHOLD (for articles out at the same
 # time; rising linearly to CRAWLER_STORY_THRESHOLD_FAR for those

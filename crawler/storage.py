@@ -7,23 +7,10 @@ from typing import Any
 import sqlite_utils
 
 from crawler.db import utc_now
+from crawler.items import ARTICLE_COLUMNS
 from crawler.search import index_article
-from crawler.stories import StoryConfig, attribution_columns, link_new_article, update_article
-
-ARTICLE_COLUMNS = (
-    "source",
-    "url",
-    "lang",
-    "title",
-    "published_at",
-    "published_local",
-    "body",
-    "author",
-    "source_id",
-    "content_hash",
-    "body_hash",
-    "extraction",
-)
+from crawler.stories import StoryConfig
+from crawler.stories.linking import attribution_columns, link_new_article, update_article
 
 
 def save_article(
@@ -34,6 +21,7 @@ def save_article(
     *,
     stories: StoryConfig | None = None,
     known_forms: set[str] | None = None,
+    touched_stories: set[int] | None = None,
 ) -> str:
     """Insert or update one article by URL; returns ``new``, ``updated`` or ``unchanged``.
 
@@ -41,7 +29,8 @@ def save_article(
     keeps the previous text in ``article_versions``. A new article is linked into a
     story with the thresholds of ``stories`` (the settings' defaults if None).
     ``known_forms`` remembers the word forms the search index already has, across
-    calls of one writer.
+    calls of one writer; ``touched_stories`` collects the stories to refresh
+    after a batch (see :func:`crawler.stories.linking.link_new_article`).
     """
     row = db.execute(
         "SELECT id, content_hash FROM articles WHERE url = ?", [record["url"]]
@@ -54,8 +43,8 @@ def save_article(
         values.update(first_seen_at=now, last_seen_at=now, updated_at=now)
         article_id = insert_row(db, "articles", values)
         index_article(db, values["title"], values["body"], known_forms=known_forms)
-        link_new_article(db, article_id, values, stories)
-        replace_mentions(db, article_id, mentions, lexicon)
+        link_new_article(db, article_id, values, stories, touched_stories)
+        replace_mentions(db, article_id, mentions, lexicon, new=True)
         return "new"
     article_id, content_hash = row
     if content_hash == values["content_hash"]:
@@ -95,9 +84,16 @@ def keep_version(db: sqlite_utils.Database, article_id: int, now: str) -> int:
 
 
 def replace_mentions(
-    db: sqlite_utils.Database, article_id: int, mentions: list[dict[str, Any]], lexicon: str
+    db: sqlite_utils.Database,
+    article_id: int,
+    mentions: list[dict[str, Any]],
+    lexicon: str,
+    *,
+    new: bool = False,
 ) -> None:
-    db.execute("DELETE FROM mentions WHERE article_id = ?", [article_id])
+    """Store an article's mentions in place of its old ones (``new``: it has none)."""
+    if not new:
+        db.execute("DELETE FROM mentions WHERE article_id = ?", [article_id])
     if not mentions:
         return
     now = utc_now()

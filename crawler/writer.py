@@ -23,23 +23,43 @@ from crawler.stories import StoryConfig
 Batch = list[tuple[dict[str, Any], list[dict[str, Any]], str]]
 # Forms the search index already holds, remembered across batches; bounded.
 KNOWN_FORMS_LIMIT = 500_000
+# The writer's SQLite page cache. Each article looks up and inserts dozens of
+# index entries (story bands, search vocabulary) all over a growing file; with
+# SQLite's default 2 MB most of them are reads from the OS. Bounded, so the
+# writer's memory stops growing here.
+WRITER_CACHE_MB = 64
+
+
+def tune_for_writing(db: Any) -> None:
+    """Settings of a connection that writes a crawl's batches."""
+    db.execute(f"PRAGMA cache_size = {-WRITER_CACHE_MB * 1024}")
 
 
 def write_batch(db: Any, batch: Batch, stories: StoryConfig, known_forms: set[str]) -> Counter:
     """Write one batch in one transaction; returns the outcome counts."""
     from crawler.storage import save_article
+    from crawler.stories.linking import refresh_story
 
     counts: Counter = Counter()
     if len(known_forms) > KNOWN_FORMS_LIMIT:
         known_forms.clear()
+    touched: set[int] = set()
     with db.conn:
         for record, mentions, lexicon in batch:
             outcome = save_article(
-                db, record, mentions, lexicon, stories=stories, known_forms=known_forms
+                db,
+                record,
+                mentions,
+                lexicon,
+                stories=stories,
+                known_forms=known_forms,
+                touched_stories=touched,
             )
             counts[f"crawler/items_{outcome}"] += 1
             if outcome != "unchanged":
                 counts["crawler/mentions_stored"] += len(mentions)
+        for story in sorted(touched):  # once per story, not once per article
+            refresh_story(db, story)
     return counts
 
 
@@ -47,6 +67,7 @@ def _serve(db_path: str, inbox: Any, outbox: Any, parent: int) -> None:
     from crawler.db import open_db
 
     db = open_db(db_path)
+    tune_for_writing(db)
     known_forms: set[str] = set()
     try:
         while True:

@@ -1,13 +1,12 @@
 """Stage 2: Unicode NFC and whitespace, HTML to text, language, dates.
 
 ``parse_date`` is the project's one public date parser (see DESIGN.md);
-it lives in :mod:`crawler.dates` and is exposed here.
+it lives in :mod:`crawler.dates` and is exposed here. The text work runs in
+the offload worker (``crawler.offload``) when the crawl has one.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -15,60 +14,63 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from crawler.dates import iso_utc, parse_date, to_local
-from crawler.extraction import html_to_text
-from crawler.extraction.lang import guess_lang, normalise_lang
+from crawler import offload
+from crawler.dates import parse_date
+from crawler.normalisation import (
+    INVISIBLE,
+    SOURCE_FIELDS,
+    normalise_text,
+    normalised_fields,
+)
 
-__all__ = ["NormalisePipeline", "normalise_article", "normalise_text", "parse_date"]
-
-INLINE_SPACE = re.compile(r"[^\S\n]+")
-MANY_NEWLINES = re.compile(r"\n\s*\n+")
-INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-
-
-def normalise_text(text: str | None, *, single_line: bool = False) -> str:
-    """NFC, no invisible characters, single spaces, paragraphs split by one blank line."""
-    if not text:
-        return ""
-    # Invisible characters go first: one between a letter and its accent would
-    # keep NFC from composing them, and removing it afterwards leaves them apart.
-    text = INVISIBLE.sub("", text)
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    if single_line:
-        return " ".join(text.split())
-    lines = (INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n"))
-    return MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+__all__ = [
+    "INVISIBLE",
+    "NormalisePipeline",
+    "normalise_article",
+    "normalise_text",
+    "normalised_fields",
+    "parse_date",
+]
 
 
 def normalise_article(item: Any) -> Any:
     """Normalise an article item in place and return it."""
     adapter = ItemAdapter(item)
-    adapter["title"] = normalise_text(adapter.get("title"), single_line=True) or None
-    body = adapter.get("body") or html_to_text(adapter.get("body_html") or "")
-    adapter["body"] = normalise_text(body) or None
-    adapter["author"] = normalise_text(adapter.get("author"), single_line=True) or None
-    lang = normalise_lang(adapter.get("lang")) or guess_lang(
-        f"{adapter['title'] or ''} {adapter['body'] or ''}"
-    )
-    adapter["lang"] = lang
-    published = parse_date(adapter.get("published"), lang)
-    if published is not None:
-        adapter["published_at"] = iso_utc(published)
-        adapter["published_local"] = to_local(published).isoformat()
+    adapter.update(normalised_fields({name: adapter.get(name) for name in SOURCE_FIELDS}))
     return item
 
 
-class NormalisePipeline:
-    def __init__(self, stats: StatsCollector, min_body_chars: int = 0) -> None:
+class NormalisePipeline(offload.OffloadingStage):
+    def __init__(
+        self, stats: StatsCollector, min_body_chars: int = 0, use_worker: bool = False
+    ) -> None:
         self.stats = stats
         self.min_body_chars = min_body_chars
+        self.use_worker = use_worker
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.stats, crawler.settings.getint("CRAWLER_MIN_BODY_CHARS"))
+        settings = crawler.settings
+        return cls(
+            crawler.stats,
+            settings.getint("CRAWLER_MIN_BODY_CHARS"),
+            settings.getbool("CRAWLER_OFFLOAD_PROCESS"),
+        )
 
     def process_item(self, item: Any) -> Any:
-        normalise_article(item)
+        if self.offloader is None:
+            return self.check(normalise_article(item))
+        return self._offloaded(item)
+
+    async def _offloaded(self, item: Any) -> Any:
+        assert self.offloader is not None
+        adapter = ItemAdapter(item)
+        fields = {name: adapter.get(name) for name in SOURCE_FIELDS}
+        adapter.update(await self.offloader.call("crawler.normalisation:normalised_fields", fields))
+        return self.check(item)
+
+    def check(self, item: Any) -> Any:
+        """Drop an article without text; count the incomplete ones."""
         adapter = ItemAdapter(item)
         self.stats.inc_value("crawler/items_checked")
         if not adapter.get("body"):

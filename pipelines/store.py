@@ -18,7 +18,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler import writer
 from crawler.db import open_db
-from crawler.storage import ARTICLE_COLUMNS
+from crawler.items import ARTICLE_COLUMNS
 from crawler.stories import StoryConfig
 from crawler.writer import Batch, write_batch
 
@@ -66,6 +66,7 @@ class StorePipeline:
     def open_spider(self) -> None:
         # Migrate here, before a writer process opens the same file.
         self.db = open_db(self.db_path)
+        writer.tune_for_writing(self.db)
         if not self.in_process:
             self.db.close()
             self.db = None

@@ -5,7 +5,22 @@
 ['world_craft_city']
 """
 
-from crawler.mentions.detector import DEFAULT_LEXICON, Mention, MentionDetector, default_detector
+from crawler.mentions.detector import (
+    DEFAULT_LEXICON,
+    Mention,
+    MentionDetector,
+    article_mentions,
+    default_detector,
+    detector_for,
+)
 from crawler.mentions.lexicon import LexiconError
 
-__all__ = ["DEFAULT_LEXICON", "LexiconError", "Mention", "MentionDetector", "default_detector"]
+__all__ = [
+    "DEFAULT_LEXICON",
+    "LexiconError",
+    "Mention",
+    "MentionDetector",
+    "article_mentions",
+    "default_detector",
+    "detector_for",
+]

@@ -13,7 +13,7 @@ import itertools
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from os import PathLike
 from pathlib import Path
 
@@ -367,3 +367,20 @@ def _with_field(mention: Mention, field: str) -> Mention:
 def default_detector() -> MentionDetector:
     """The detector for the bundled ``crawler/mentions/lexicon.toml`` (built once)."""
     return MentionDetector.from_file(DEFAULT_LEXICON)
+
+
+@lru_cache(maxsize=4)
+def detector_for(lexicon: str | None) -> MentionDetector:
+    """The detector of a lexicon file (the bundled one for ``None``), built once."""
+    return MentionDetector.from_file(lexicon) if lexicon else default_detector()
+
+
+def article_mentions(
+    lexicon: str | None, title: str | None, body: str | None
+) -> tuple[str, list[dict]]:
+    """The lexicon version and the mentions of a title and body, as dicts.
+
+    What the mentions stage stores; run by the offload worker (no Scrapy here).
+    """
+    detector = detector_for(lexicon)
+    return detector.version, [m.as_dict() for m in detector.find_in_article(title, body)]

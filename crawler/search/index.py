@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 import sqlite_utils
 
-from crawler.morphology import tokenize, word_keys
+from crawler.morphology import PART_RE, word_keys
 
 FTS_TABLE = "articles_fts"
 VOCAB_TABLE = "search_vocab"
@@ -52,7 +52,8 @@ def word_forms(*texts: str | None) -> set[str]:
     forms: set[str] = set()
     for text in texts:
         if text:
-            forms.update(word.lower() for word, _s, _e in tokenize(text, split_hyphens=True))
+            # Distinct words first: most repeat, and lower() is then run once each.
+            forms.update(word.lower() for word in set(PART_RE.findall(text)))
     return forms
 
 

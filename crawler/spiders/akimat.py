@@ -108,6 +108,7 @@ class AkimatSpider(SourceSpider):
                 callback=self.parse_item,
                 cb_kwargs={"lang": lang},
                 dont_filter=True,
+                priority=self.ARTICLE_PRIORITY,
             )
         quiet_pages = next_quiet_pages(quiet_pages, new, len(entries))
         if len(entries) >= self.page_size and self.keep_paging(new, len(entries), quiet_pages):

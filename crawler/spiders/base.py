@@ -57,6 +57,11 @@ class SourceSpider(scrapy.Spider):
     def is_known(self, url: str) -> bool:
         return canonical_url(url) in self.known
 
+    # Article requests go before the next listing or sitemap page, so the
+    # scheduler holds about one page of articles, not the whole archive: a
+    # backfill's memory stays flat and what was listed is stored first.
+    ARTICLE_PRIORITY = 1
+
     # --- feeds -----------------------------------------------------------------
     def feed_request(self, url: str, key: str | None = None, **kwargs: Any) -> scrapy.Request:
         """The first page of a feed, asked conditionally unless backfilling."""

@@ -75,7 +75,7 @@ class NewsSiteSpider(SourceSpider):
     def article_request(self, url: str) -> scrapy.Request | None:
         if not self.is_article_url(url) or self.is_known(url):
             return None
-        return scrapy.Request(url, callback=self.parse_article)
+        return scrapy.Request(url, callback=self.parse_article, priority=self.ARTICLE_PRIORITY)
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):

@@ -140,8 +140,14 @@ def link_new_article(
     article_id: int,
     values: dict[str, Any],
     config: StoryConfig | None = None,
+    touched: set[int] | None = None,
 ) -> int:
-    """Index a newly stored article and put it in a story; returns the story id."""
+    """Index a newly stored article and put it in a story; returns the story id.
+
+    The summaries of the stories it changed are refreshed at once, or, given a
+    ``touched`` set, their ids are added to it for the caller to refresh once
+    (a batch of articles touches many stories several times).
+    """
     config = config or StoryConfig()
     node = Node(
         article_id,
@@ -189,7 +195,7 @@ def link_new_article(
         )
     else:
         db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
-    touched = {story_id}
+    changed = {story_id}
     for child, link, score in children:
         old_story = child.story_id
         db.execute(
@@ -200,9 +206,12 @@ def link_new_article(
             _move_subtree(db, child.id, story_id)
             if old_story is not None:
                 _retire_if_empty(db, old_story, story_id)
-                touched.add(old_story)
-    for touched_id in touched:
-        refresh_story(db, touched_id)
+                changed.add(old_story)
+    if touched is not None:
+        touched |= changed
+    else:
+        for story in changed:
+            refresh_story(db, story)
     return story_id
 
 

@@ -25,6 +25,7 @@ import queue
 import threading
 import traceback
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ LINGER_SECONDS = 0.01
 Call = tuple[int, str, tuple[Any, ...]]  # (call id, "module:function", arguments)
 
 
+@cache  # the worker looks up the same few functions for every call
 def resolve(name: str) -> Callable[..., Any]:
     """The function named ``module:function``."""
     module, _, function = name.partition(":")
@@ -90,8 +92,9 @@ class Offloader:
         self.users = 0
         self._ids = itertools.count()
         self._pending: list[Call] = []
+        # Touched only on the reactor thread (the receiver hands answers over
+        # with call_soon_threadsafe), so it needs no lock.
         self._waiting: dict[int, tuple[asyncio.Future, Call]] = {}
-        self._lock = threading.Lock()
         self._flush_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.alive = True
@@ -113,8 +116,7 @@ class Offloader:
         if not self.alive:
             _settle(future, run_calls([call])[0])
             return future
-        with self._lock:
-            self._waiting[call[0]] = (future, call)
+        self._waiting[call[0]] = (future, call)
         self._pending.append(call)
         if len(self._pending) >= MAX_BATCH:
             self._flush()
@@ -132,17 +134,15 @@ class Offloader:
 
     def _deliver(self, answers: list[tuple[int, bool, Any]]) -> None:
         for answer in answers:
-            with self._lock:
-                waiting = self._waiting.pop(answer[0], None)
+            waiting = self._waiting.pop(answer[0], None)
             if waiting is not None:
                 _settle(waiting[0], answer)
 
     def _rescue(self) -> None:
         """The worker is gone: answer its unanswered calls here."""
         self._flush()
-        with self._lock:
-            waiting = list(self._waiting.values())
-            self._waiting.clear()
+        waiting = list(self._waiting.values())
+        self._waiting.clear()
         if waiting:
             logger.warning(
                 "the offload worker stopped; %d calls run in the crawl process", len(waiting)

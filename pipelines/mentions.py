@@ -19,8 +19,8 @@ class MentionsPipeline(offload.OffloadingStage):
     def __init__(self, lexicon: str | None = None, use_worker: bool = False) -> None:
         # CRAWLER_LEXICON points at an edited lexicon file; the bundled one by default.
         # Built here even when a worker matches, so a bad lexicon fails the start.
+        detector_for(lexicon)
         self.lexicon = lexicon
-        self.detector = detector_for(lexicon)
         self.use_worker = use_worker
 
     @classmethod

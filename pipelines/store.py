@@ -66,11 +66,12 @@ class StorePipeline:
     def open_spider(self) -> None:
         # Migrate here, before a writer process opens the same file.
         self.db = open_db(self.db_path)
-        writer.tune_for_writing(self.db)
         if not self.in_process:
             self.db.close()
             self.db = None
             self.writer = writer.acquire(self.db_path)
+        else:
+            writer.tune_for_writing(self.db)
 
     def close_spider(self) -> None:
         self.flush()

@@ -66,6 +66,9 @@ def _picklable(error: Exception) -> Exception:
 def _serve(inbox: Any, outbox: Any) -> None:
     # The parent's end of ``inbox`` closes when the crawl exits or is killed,
     # so recv() raises EOFError and the worker ends with it.
+    from crawler.priority import lower_priority
+
+    lower_priority()
     try:
         while True:
             calls = inbox.recv()

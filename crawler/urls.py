@@ -21,8 +21,9 @@ def is_tracking_param(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
-# A listing's links are canonicalised again on every run and in several stages.
-@lru_cache(maxsize=65536)
+# A listing's links are canonicalised again in several stages; bounded, so a
+# backfill of a large archive does not grow the crawl with it.
+@lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
     """Normalise ``url``: lower-case scheme and host, no ``www.``, no default
     port, no fragment, no tracking parameters, sorted query, no trailing slash.

@@ -12,11 +12,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from crawler.digests import DigestSet, digest64
 from crawler.urls import canonical_url
-
-
-def digest64(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 def text_hash(*parts: str | None) -> str:
@@ -27,10 +24,10 @@ class DedupPipeline:
     def __init__(self, stats: StatsCollector, db_path: str) -> None:
         self.stats = stats
         self.db_path = db_path
-        # 64-bit digests, not the strings: this run's memory must not grow
-        # with long URLs and bodies during a large backfill.
-        self.seen_urls: set[int] = set()
-        self.seen_bodies: set[int] = set()
+        # 64-bit digests in compact sets, not the strings: a large backfill
+        # grows this run's memory by 16 bytes an article.
+        self.seen_urls = DigestSet()
+        self.seen_bodies = DigestSet()
         self.conn: sqlite3.Connection | None = None
 
     @classmethod

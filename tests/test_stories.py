@@ -14,7 +14,7 @@ from crawler.db import open_db
 from crawler.storage import save_article
 from crawler.stories import StoryConfig
 from crawler.stories.index import candidate_ids
-from crawler.stories.minhash import band_keys, candidate_probability
+from crawler.stories.minhash import band_keys, candidate_probability, signature
 from crawler.stories.shingles import jaccard, shingle_hashes, title_overlap
 
 RELEASE = (
@@ -128,6 +128,17 @@ def test_band_keys_are_stable_and_shared_by_near_duplicates() -> None:
     assert set(keys) & set(band_keys(shingle_hashes(COPY)))
     assert not set(keys) & set(band_keys(shingle_hashes(OTHER)))
     assert candidate_probability(0.5) > 0.99 > 0.3 > candidate_probability(0.2)
+
+
+def test_signatures_and_band_keys_stay_those_of_the_stored_index() -> None:
+    # Values computed by datasketch's affine32 MinHash (seed 1, 128 permutations),
+    # which stored databases were indexed with: a change here needs reindex_all.
+    assert signature(shingle_hashes("one two three four five six seven"))[:6].tolist() == [
+        1000434856, 1930541677, 1215576187, 1285834774, 1773051478, 923020037,
+    ]  # fmt: skip
+    assert band_keys(shingle_hashes("Алматы — Всемирный город ремёсел"))[:3] == [
+        -8420064381855377963, 7840632329268613501, 7822831170173571857,
+    ]  # fmt: skip
 
 
 def test_title_overlap_ignores_prefixes_of_copies() -> None:

@@ -12,6 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawler.db import open_db
+from crawler.digests import DigestSet, digest64
 from crawler.feeds import FeedTracker
 from crawler.urls import canonical_url
 
@@ -24,7 +25,7 @@ class SourceSpider(scrapy.Spider):
     base_url: str
     full: bool
     refetch: bool
-    known: set[str]
+    known: DigestSet
     feeds: FeedTracker
 
     @classmethod
@@ -49,13 +50,14 @@ class SourceSpider(scrapy.Spider):
         db = open_db(self.db_path)
         try:
             rows = db.execute("SELECT url FROM articles WHERE source = ?", [self.name])
-            self.known = set() if self.refetch else {row[0] for row in rows}
+            # Digests, 8 bytes an article: the archive may hold hundreds of thousands.
+            self.known = DigestSet() if self.refetch else DigestSet(digest64(r[0]) for r in rows)
             self.feeds = FeedTracker.load(db, self.name)
         finally:
             db.close()
 
     def is_known(self, url: str) -> bool:
-        return canonical_url(url) in self.known
+        return digest64(canonical_url(url)) in self.known
 
     # Article requests go before the next listing or sitemap page, so the
     # scheduler holds about one page of articles, not the whole archive: a

@@ -15,7 +15,7 @@ _LINKING = ("attribution_columns", "link_new_article", "refresh_story", "update_
 
 
 def __getattr__(name: str) -> Any:
-    # Linking needs numpy and datasketch (half a second to import); the crawl
+    # Linking needs numpy and the morphology (a while to import); the crawl
     # process imports this package for StoryConfig alone when a writer process
     # does the linking, so linking is imported on first use.
     if name in _LINKING:

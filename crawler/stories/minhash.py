@@ -1,4 +1,11 @@
-"""MinHash signatures (datasketch) and their LSH band keys.
+"""MinHash signatures and their LSH band keys, vectorised with numpy.
+
+The scheme is 32-bit affine MinHash: each shingle hash is pre-mixed with the
+MurmurHash3 finaliser, then each permutation ``k`` maps it to ``a_k * h + b_k``
+modulo 2**32 (``a_k`` odd, so a bijection), and the signature keeps the minimum
+per permutation. The permutations come from ``numpy.random.RandomState(SEED)``
+drawn as datasketch's ``affine32`` scheme draws them, so signatures equal the
+ones that library computes (tests pin them); one broadcast does all the work.
 
 Banding: the signature's ``NUM_PERM`` values are cut into ``BANDS`` bands of ``ROWS``
 values; two texts become candidates when any band is equal. The chance of that is
@@ -11,36 +18,43 @@ re-index with :func:`crawler.stories.index.reindex_all`.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 128
 BANDS = 42
 ROWS = 3
 SEED = 1
-SCHEME = "affine32"
 
-_local = threading.local()
+
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (odd) multipliers and the offsets of the affine permutations."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+# Only the permutations the bands read are applied (drawn all, so they stay the same).
+_A, _B = (values[: BANDS * ROWS] for values in _permutations(NUM_PERM, SEED))
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constants of splitmix64
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * _MULTIPLIER
 
 
-def _minhash() -> MinHash:
-    # Building the permutations is the slow part of a MinHash: one per thread, reused.
-    if not hasattr(_local, "minhash"):
-        _local.minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=int)
-    return _local.minhash
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser: spreads weak or structured input hashes."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 def signature(hashes: np.ndarray) -> np.ndarray:
-    """The MinHash signature (``NUM_PERM`` uint32 values) of a set of shingle hashes."""
-    minhash = _minhash()
-    minhash.clear()
-    minhash.update_batch(hashes.tolist())
-    return minhash.hashvalues.copy()
+    """The first ``BANDS * ROWS`` MinHash values (uint32) of a set of shingle hashes."""
+    mixed = _fmix32(np.asarray(hashes, dtype=np.uint32))
+    # (shingles × permutations) in uint32: the wrap-around is the modulo 2**32.
+    return (mixed[:, None] * _A + _B).min(axis=0)
 
 
 def candidate_probability(similarity: float, bands: int = BANDS, rows: int = ROWS) -> float:
@@ -59,7 +73,7 @@ def band_keys(hashes: np.ndarray) -> list[int]:
     """One signed 64-bit key per band (SQLite integers), distinct across bands."""
     if hashes.size == 0:
         return []
-    rows = signature(hashes)[: BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
+    rows = signature(hashes).astype(np.uint64).reshape(BANDS, ROWS)
     key = _BAND_SALT.copy()
     with np.errstate(over="ignore"):
         for column in range(ROWS):

@@ -1,0 +1,45 @@
+"""The compact digest sets the spiders and the dedup stage remember articles with."""
+
+from __future__ import annotations
+
+import sys
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crawler.digests import DigestSet, digest64
+
+DIGESTS = st.integers(min_value=0, max_value=2**64 - 1)
+
+
+@given(st.lists(DIGESTS, max_size=300), st.lists(DIGESTS, max_size=300))
+def test_behaves_as_a_set(initial: list[int], added: list[int]) -> None:
+    digests, expected = DigestSet(initial), set(initial)
+    for value in added:
+        digests.add(value)
+        expected.add(value)
+        assert value in digests
+    assert len(digests) == len(expected)
+    assert all(value in digests for value in expected)
+    assert not any(value in digests for value in {v ^ 1 for v in expected} - expected)
+
+
+def test_keeps_every_value_across_merges_at_eight_bytes_each() -> None:
+    digests = DigestSet()
+    values = [
+        digest64(f"https://example.kz/news/{i}") for i in range(3 * DigestSet.RECENT_LIMIT + 5)
+    ]
+    for value in values:
+        digests.add(value)
+    digests.add(values[0])  # a repeat is not counted twice
+    assert len(digests) == len(values)
+    assert all(value in digests for value in values)
+    assert digest64("https://example.kz/news/other") not in digests
+    # What stays is the sorted array: 8 bytes an entry, not a set's ~60.
+    assert sys.getsizeof(digests._sorted) < 8 * len(values) + 1024
+
+
+def test_digest_is_stable() -> None:
+    assert digest64("https://arnapress.kz/news/1") == digest64("https://arnapress.kz/news/1")
+    assert digest64("a") != digest64("b")
+    assert 0 <= digest64("ремесло") < 2**64

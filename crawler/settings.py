@@ -72,6 +72,11 @@ CONCURRENT_REQUESTS = 16
 # stages that wait (offload, store) let other responses' items go meanwhile,
 # so more tasks per response only cost the reactor thread their start-up.
 CONCURRENT_ITEMS = 1
+# Responses whose items are still in the pipelines (bytes, each counted as at
+# least 1 KB): past this Scrapy sends no new requests. Scrapy's 5 MB let a
+# stalled helper hold thousands of small API responses and their items
+# (~300 MB); 1 MB bounds that to ~40 MB and is far above a healthy crawl's need.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True

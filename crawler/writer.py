@@ -11,6 +11,7 @@ it had not handed over yet.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import queue
@@ -111,6 +112,11 @@ class StoreWriter:
             name="crawler-store-writer",
         )
         self.process.start()
+        # A crawl that ends without closing its spiders (a second Ctrl-C) must
+        # still exit: the writer would wait for its parent while the parent
+        # waits for it. At exit it writes what it was handed, then stops.
+        atexit.register(self.stop)
+        self.stopped = False
         self.users = 0
         self.received: dict[str, list[tuple[str, Any]]] = {}
 
@@ -150,6 +156,11 @@ class StoreWriter:
         return self.reports(tag)
 
     def stop(self) -> None:
+        """Let the writer write what it was handed, and wait for it to end."""
+        if self.stopped:
+            return
+        self.stopped = True
+        atexit.unregister(self.stop)
         if self.process.is_alive():
             self._put(None)
         self.process.join()

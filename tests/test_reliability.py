@@ -364,3 +364,71 @@ def test_many_faults_at_once_still_store_every_reachable_article(
         if key.startswith("retry/reason_count/")
     }
     assert len(reasons) >= 5, reasons
+
+
+# -- stalled helper processes --------------------------------------------------------------
+
+
+def test_stalled_helpers_pause_the_crawl_instead_of_filling_memory(tmp_path: Path) -> None:
+    # The offload worker and the store writer run at the lowest CPU priority, so
+    # a busy machine can stall them. The crawl must then stop fetching (Scrapy's
+    # SCRAPER_SLOT_MAX_ACTIVE_SIZE) rather than pile up responses and items, and go
+    # on once they run again.
+    import psutil
+
+    db = tmp_path / "stalled.db"
+    with Replica(articles=3000, seed=5) as rep:
+        env = {k: v for k, v in os.environ.items() if k != "CRAWLER_DB"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "crawl", "--db", str(db), *replica_args(rep)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=ROOT,
+        )
+        crawl = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 120
+        while stored_count(db) < 50 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the crawl finished before its helpers could be stalled"
+        helpers = [
+            child
+            for child in crawl.children()
+            if "resource_tracker" not in " ".join(child.cmdline())
+        ]
+        assert len(helpers) == 2  # the offload worker and the store writer
+        for helper in helpers:
+            helper.suspend()
+        try:
+            time.sleep(1.0)  # what was in flight settles
+            before = crawl.memory_info().rss
+            time.sleep(5.0)
+            requests_before = len(rep.request_log)
+            time.sleep(2.0)
+            growth = crawl.memory_info().rss - before
+            # By now the crawl has stopped asking for pages.
+            requests_at_the_end = len(rep.request_log) - requests_before
+        finally:
+            for helper in helpers:
+                helper.resume()
+        _out, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 0, stderr.decode()
+        # Scrapy's default bound (5 MB) let it grow by ~70 MiB here, still fetching.
+        assert growth < 40 * 2**20, f"grew {growth / 2**20:.0f} MiB while its helpers stalled"
+        assert requests_at_the_end < 20, requests_at_the_end
+        expected = sum(len(i.langs) for i in rep.corpus.akimat_items()) + len(
+            rep.corpus.arnapress_articles()
+        )
+        urls, _titles, _bodies, _runs = read_db(db)
+        assert len(urls) == len(set(urls)) == expected
+
+
+def stored_count(db: Path) -> int:
+    try:
+        conn = sqlite3.connect(db)
+        try:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0

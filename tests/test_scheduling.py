@@ -136,3 +136,43 @@ def test_broken_markup_makes_the_source_unhealthy(tmp_path: Path) -> None:
     assert status.returncode == 1
     assert "arnapress: UNHEALTHY" in status.stdout
     assert "akimat: HEALTHY" in status.stdout
+
+
+def test_a_crawl_stopped_by_two_interrupts_exits_and_loses_nothing_it_handed_over(
+    tmp_path: Path,
+) -> None:
+    # A second Ctrl-C stops the reactor without closing the spiders. The store
+    # writer then never hears "stop"; the crawl used to hang at exit waiting for
+    # it while it waited for the crawl.
+    db = tmp_path / "stopped.db"
+    with Replica(articles=400, seed=4) as rep:
+        args = ["crawl", "--full", "--db", str(db), *replica_args(rep)]
+        slow = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "-s", "CRAWLER_STORE_BATCH=20"]
+        first = start_cli(*args, *slow)
+        deadline = time.monotonic() + 120
+        while stored(db) < 40 and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.1)
+        assert first.poll() is None, "the crawl finished before it could be stopped"
+        first.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        first.send_signal(signal.SIGINT)
+        try:
+            first.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            first.kill()
+            first.communicate()
+            pytest.fail("the crawl did not exit after two interrupts")
+        partial = stored(db)
+        assert partial >= 40
+
+        second = run_cli(*args)
+        assert second.returncode == 0, second.stderr
+        conn = sqlite3.connect(db)
+        total, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT url) FROM articles"
+        ).fetchone()
+        conn.close()
+        expected = sum(len(i.langs) for i in rep.corpus.akimat_items()) + len(
+            rep.corpus.arnapress_articles()
+        )
+        assert total == distinct == expected

@@ -419,8 +419,11 @@ def test_stalled_helpers_pause_the_crawl_instead_of_filling_memory(tmp_path: Pat
         expected = sum(len(i.langs) for i in rep.corpus.akimat_items()) + len(
             rep.corpus.arnapress_articles()
         )
-        urls, _titles, _bodies, _runs = read_db(db)
-        assert len(urls) == len(set(urls)) == expected
+        urls, _titles, _bodies, runs = read_db(db)
+        # The generated corpus repeats a body now and then; the dedup stage keeps one.
+        same_body = sum(r["stats"].get("crawler/dropped/duplicate_body", 0) for r in runs.values())
+        assert len(urls) == len(set(urls)) == expected - same_body
+        assert same_body < 5
 
 
 def stored_count(db: Path) -> int:

@@ -8,7 +8,8 @@ source; each configuration crawls it into a fresh database, alternating, so
 both see the same machine state (in ABBA order across rounds). Prints
 articles/s of both, their ratio (the cost of normalising, deduplicating,
 finding mentions, linking stories and storing), and the peak RSS of the
-crawl's largest process (the crawl itself, its writer or its offload worker).
+crawl's largest process (the crawl itself, its writer or its offload worker),
+with the crawl's own peak and its largest helper's beside it.
 """
 
 from __future__ import annotations
@@ -44,24 +45,55 @@ def start_replica(articles: int) -> tuple[subprocess.Popen, dict[str, str]]:
     return proc, urls
 
 
-def crawl(db: Path, urls: dict[str, str], extra: list[str]) -> tuple[float, int, int]:
-    """Crawl into ``db``; returns (seconds, items, peak RSS in MB)."""
+def crawl(db: Path, urls: dict[str, str], extra: list[str]) -> tuple[float, int, int, int, int]:
+    """Crawl into ``db``; returns (seconds, items, peak RSS in MB of the largest process,
+    of the crawl's own process, and of its largest helper: the store writer or the
+    offload worker)."""
     args = [sys.executable, "-m", "crawler", "crawl", "--db", str(db), *FAST,
             "-s", f"CRAWLER_AKIMAT_URL={urls['akimat']}",
             "-s", f"CRAWLER_ARNAPRESS_URL={urls['arnapress']}", *extra]  # fmt: skip
     started = time.monotonic()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
-    _, status, usage = os.wait4(proc.pid, 0)
+    helpers: dict[int, int] = {}
+    own = 0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        own = max(own, peak_rss_mb(proc.pid))  # VmHWM: the peak so far
+        for child in children(proc.pid):
+            helpers[child] = max(helpers.get(child, 0), peak_rss_mb(child))
+        time.sleep(0.2)
     seconds = time.monotonic() - started
     output = proc.stdout.read().decode()
     proc.stdout.close()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"crawl failed:\n{output}")
-    # Items that reached the pipelines: stored (new) plus dropped; with no
-    # pipelines, Scrapy's own count is printed as requests minus listings, so
-    # count the articles the spiders yielded from the crawl summary instead.
+    # Items that reached the pipelines: what the spiders yielded, from crawl_runs
+    # (with no pipelines nothing else counts them).
     items = scraped_items(db)
-    return seconds, items, usage.ru_maxrss // 1024
+    # ru_maxrss of a waited-for child: the largest of it and its descendants.
+    return seconds, items, usage.ru_maxrss // 1024, own, max(helpers.values(), default=0)
+
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def peak_rss_mb(pid: int) -> int:
+    """The peak resident set (VmHWM) of a running process, in MB (0 if gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
 
 
 def scraped_items(db: Path) -> int:
@@ -96,20 +128,23 @@ def main() -> None:
                         result = crawl(db, urls, extra)
                         results.setdefault((size, name), []).append(result)
                         print(f"  {size}/source {name}: {result[1]} items in {result[0]:.1f}s, "
-                              f"peak RSS {result[2]} MB", file=sys.stderr)  # fmt: skip
+                              f"peak RSS {result[2]} MB (crawl {result[3]}, largest helper "
+                              f"{result[4]})", file=sys.stderr)  # fmt: skip
         finally:
             replica.terminate()
             replica.wait()
-    print(f"{'articles/source':>16} {'config':<13} {'items':>7} {'items/s':>8} {'RSS MB':>7}")
+    print(f"{'articles/source':>16} {'config':<13} {'items':>7} {'items/s':>8} {'RSS MB':>7} "
+          f"{'crawl':>6} {'helper':>6}")  # fmt: skip
     for size in sizes:
         rates = {}
         for name in CONFIGS:
             runs = results[(size, name)]
             seconds = statistics.median(r[0] for r in runs)
             items = int(statistics.median(r[1] for r in runs))
-            rss = int(statistics.median(r[2] for r in runs))
+            rss, own, helper = (int(statistics.median(r[i] for r in runs)) for i in (2, 3, 4))
             rates[name] = items / seconds
-            print(f"{size:>16} {name:<13} {items:>7} {rates[name]:>8.1f} {rss:>7}")
+            print(f"{size:>16} {name:<13} {items:>7} {rates[name]:>8.1f} {rss:>7} {own:>6} "
+                  f"{helper:>6}")  # fmt: skip
         overhead = rates["no pipelines"] / rates["pipelines"] - 1
         # Each round's own ratio too: on a shared machine the speed drifts
         # between rounds far more than between the two runs of one round.

@@ -38,3 +38,17 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
         cwd=kw.pop("cwd", ROOT),
         **kw,
     )
+
+
+def stored_articles(db: Path) -> int:
+    """Articles in ``db`` so far (0 before the crawl has created the table)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(db)
+        try:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0

@@ -25,7 +25,7 @@ import pytest
 
 from crawler.replica.faults import LOOP_PARAM, Fault
 from crawler.replica.server import Replica
-from tests.helpers import ROOT, replica_args, run_cli
+from tests.helpers import ROOT, replica_args, run_cli, stored_articles
 
 pytestmark = pytest.mark.reliability
 
@@ -388,7 +388,7 @@ def test_stalled_helpers_pause_the_crawl_instead_of_filling_memory(tmp_path: Pat
         )
         crawl = psutil.Process(proc.pid)
         deadline = time.monotonic() + 120
-        while stored_count(db) < 50 and time.monotonic() < deadline and proc.poll() is None:
+        while stored_articles(db) < 50 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         assert proc.poll() is None, "the crawl finished before its helpers could be stalled"
         helpers = [
@@ -424,14 +424,3 @@ def test_stalled_helpers_pause_the_crawl_instead_of_filling_memory(tmp_path: Pat
         same_body = sum(r["stats"].get("crawler/dropped/duplicate_body", 0) for r in runs.values())
         assert len(urls) == len(set(urls)) == expected - same_body
         assert same_body < 5
-
-
-def stored_count(db: Path) -> int:
-    try:
-        conn = sqlite3.connect(db)
-        try:
-            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return 0

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from crawler.replica.server import Replica
-from tests.helpers import ROOT, replica_args, run_cli
+from tests.helpers import ROOT, replica_args, run_cli, stored_articles
 
 pytestmark = pytest.mark.slow
 
@@ -30,33 +30,34 @@ def start_cli(*args: str) -> subprocess.Popen:
     )
 
 
-def stored(db: Path) -> int:
-    try:
-        conn = sqlite3.connect(db)
-        return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
-    finally:
-        conn.close()
+def corpus_size(rep: Replica) -> int:
+    """Articles the replica publishes (each language version of an API item counts)."""
+    return sum(len(i.langs) for i in rep.corpus.akimat_items()) + len(
+        rep.corpus.arnapress_articles()
+    )
+
+
+def start_slow_backfill(args: list[str], db: Path, until: int) -> subprocess.Popen:
+    """Start a backfill slow enough to be stopped once ``until`` articles are stored."""
+    # Few concurrent requests, so the stop lands in the middle of the archive.
+    slow = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "-s", "CRAWLER_STORE_BATCH=20"]
+    crawl = start_cli(*args, *slow)
+    deadline = time.monotonic() + 120
+    while stored_articles(db) < until and time.monotonic() < deadline and crawl.poll() is None:
+        time.sleep(0.1)
+    assert crawl.poll() is None, "the backfill finished before it could be stopped"
+    return crawl
 
 
 def test_killed_full_backfill_resumes_and_stores_every_article_once(tmp_path: Path) -> None:
     db = tmp_path / "full.db"
     with Replica(articles=400, seed=3) as rep:
         args = ["crawl", "--full", "--db", str(db), *replica_args(rep)]
-        # Few concurrent requests, so the kill lands in the middle of the archive.
-        slow = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "-s", "CRAWLER_STORE_BATCH=20"]
-        first = start_cli(*args, *slow)
-        deadline = time.monotonic() + 120
-        while stored(db) < 100 and time.monotonic() < deadline and first.poll() is None:
-            time.sleep(0.1)
-        assert first.poll() is None, "the backfill finished before it could be killed"
+        first = start_slow_backfill(args, db, until=100)
         first.send_signal(signal.SIGKILL)
         first.communicate()
-        partial = stored(db)
-        expected = sum(len(i.langs) for i in rep.corpus.akimat_items()) + len(
-            rep.corpus.arnapress_articles()
-        )
+        partial = stored_articles(db)
+        expected = corpus_size(rep)
         assert 0 < partial < expected
 
         mark = len(rep.request_log)
@@ -147,12 +148,7 @@ def test_a_crawl_stopped_by_two_interrupts_exits_and_loses_nothing_it_handed_ove
     db = tmp_path / "stopped.db"
     with Replica(articles=400, seed=4) as rep:
         args = ["crawl", "--full", "--db", str(db), *replica_args(rep)]
-        slow = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "-s", "CRAWLER_STORE_BATCH=20"]
-        first = start_cli(*args, *slow)
-        deadline = time.monotonic() + 120
-        while stored(db) < 40 and time.monotonic() < deadline and first.poll() is None:
-            time.sleep(0.1)
-        assert first.poll() is None, "the crawl finished before it could be stopped"
+        first = start_slow_backfill(args, db, until=40)
         first.send_signal(signal.SIGINT)
         time.sleep(0.05)
         first.send_signal(signal.SIGINT)
@@ -162,7 +158,7 @@ def test_a_crawl_stopped_by_two_interrupts_exits_and_loses_nothing_it_handed_ove
             first.kill()
             first.communicate()
             pytest.fail("the crawl did not exit after two interrupts")
-        partial = stored(db)
+        partial = stored_articles(db)
         assert partial >= 40
 
         second = run_cli(*args)
@@ -172,7 +168,4 @@ def test_a_crawl_stopped_by_two_interrupts_exits_and_loses_nothing_it_handed_ove
             "SELECT count(*), count(DISTINCT url) FROM articles"
         ).fetchone()
         conn.close()
-        expected = sum(len(i.langs) for i in rep.corpus.akimat_items()) + len(
-            rep.corpus.arnapress_articles()
-        )
-        assert total == distinct == expected
+        assert total == distinct == corpus_size(rep)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from itemadapter import ItemAdapter
 
 
 @dataclass
@@ -49,3 +51,22 @@ ARTICLE_COLUMNS = (
     "body_hash",
     "extraction",
 )
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(ArticleItem))
+
+
+def as_article(item: Any) -> ArticleItem:
+    """``item`` itself if it is an :class:`ArticleItem`, else one made from its fields.
+
+    The first stage calls this once, so the later stages read and write plain
+    attributes: going through ``ItemAdapter`` in every stage cost more than
+    the stages' own work. Unknown fields are dropped; a missing ``source`` or
+    ``url`` is left empty for validation to reject.
+    """
+    if isinstance(item, ArticleItem):
+        return item
+    values = {k: v for k, v in ItemAdapter(item).items() if k in _FIELD_NAMES}
+    values.setdefault("source", "")
+    values.setdefault("url", "")
+    return ArticleItem(**values)

@@ -13,6 +13,7 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from crawler.db import open_db
+from crawler.gc_policy import settle_after_startup
 
 # What the replica needs instead of the polite defaults for the real sites.
 REPLICA_SPEED = {
@@ -88,6 +89,7 @@ def crawl(sources: list[str], settings: Settings) -> list[RunSummary]:
         crawler = process.create_crawler(source)
         process.crawl(crawler)
         crawlers.append(crawler)
+    settle_after_startup()
     process.start()
     return [
         summarise(crawler.stats.get_stats(), source, settings)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from typing import Any, Self
+from typing import Self
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler.digests import DigestSet, digest64
+from crawler.items import ArticleItem
 from crawler.urls import canonical_url
 
 
@@ -45,23 +45,20 @@ class DedupPipeline:
         if self.conn is not None:
             self.conn.close()
 
-    def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        url = canonical_url(adapter["url"])
-        adapter["url"] = url
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        url = item.url = canonical_url(item.url)
         url_key = digest64(url)
         if url_key in self.seen_urls:
             self.stats.inc_value("crawler/dropped/duplicate_url")
             raise DropItem(f"already seen in this run: {url}")
         self.seen_urls.add(url_key)
-        body_hash = text_hash(adapter.get("body"))
-        adapter["extra"]["body_hash"] = body_hash
-        adapter["extra"]["content_hash"] = text_hash(adapter.get("title"), adapter.get("body"))
-        body_key = digest64(f"{adapter['source']}\n{body_hash}")
+        body_hash = item.extra["body_hash"] = text_hash(item.body)
+        item.extra["content_hash"] = text_hash(item.title, item.body)
+        body_key = digest64(f"{item.source}\n{body_hash}")
         other = (
             "an earlier article of this run"
             if body_key in self.seen_bodies
-            else self.stored_url_with_body(adapter["source"], body_hash, url)
+            else self.stored_url_with_body(item.source, body_hash, url)
         )
         if other:
             self.stats.inc_value("crawler/dropped/duplicate_body")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
 from crawler import offload
+from crawler.items import ArticleItem
 from crawler.mentions import article_mentions, detector_for
 
 
@@ -28,23 +28,20 @@ class MentionsPipeline(offload.OffloadingStage):
         settings = crawler.settings
         return cls(settings.get("CRAWLER_LEXICON"), settings.getbool("CRAWLER_OFFLOAD_PROCESS"))
 
-    def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        title, body = adapter.get("title"), adapter.get("body")
+    def process_item(self, item: ArticleItem) -> Any:
         if self.offloader is None:
-            return _attach(adapter, item, article_mentions(self.lexicon, title, body))
-        return self._offloaded(adapter, item, title, body)
+            return _attach(item, article_mentions(self.lexicon, item.title, item.body))
+        return self._offloaded(item)
 
-    async def _offloaded(self, adapter: ItemAdapter, item: Any, title: Any, body: Any) -> Any:
+    async def _offloaded(self, item: ArticleItem) -> ArticleItem:
         assert self.offloader is not None
         found = await self.offloader.call(
-            "crawler.mentions:article_mentions", self.lexicon, title, body
+            "crawler.mentions:article_mentions", self.lexicon, item.title, item.body
         )
-        return _attach(adapter, item, found)
+        return _attach(item, found)
 
 
-def _attach(adapter: ItemAdapter, item: Any, found: tuple[str, list[dict[str, Any]]]) -> Any:
-    version, mentions = found
-    adapter["mentions"] = mentions
-    adapter["extra"]["lexicon_version"] = version
+def _attach(item: ArticleItem, found: tuple[str, list[dict[str, Any]]]) -> ArticleItem:
+    version, item.mentions = found
+    item.extra["lexicon_version"] = version
     return item

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler import offload
 from crawler.dates import parse_date
+from crawler.items import ArticleItem
 from crawler.normalisation import (
     INVISIBLE,
     SOURCE_FIELDS,
@@ -33,11 +33,19 @@ __all__ = [
 ]
 
 
-def normalise_article(item: Any) -> Any:
+def normalise_article(item: ArticleItem) -> ArticleItem:
     """Normalise an article item in place and return it."""
-    adapter = ItemAdapter(item)
-    adapter.update(normalised_fields({name: adapter.get(name) for name in SOURCE_FIELDS}))
+    _update(item, normalised_fields(_source_fields(item)))
     return item
+
+
+def _source_fields(item: ArticleItem) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in SOURCE_FIELDS}
+
+
+def _update(item: ArticleItem, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(item, name, value)
 
 
 class NormalisePipeline(offload.OffloadingStage):
@@ -57,30 +65,28 @@ class NormalisePipeline(offload.OffloadingStage):
             settings.getbool("CRAWLER_OFFLOAD_PROCESS"),
         )
 
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: ArticleItem) -> Any:
         if self.offloader is None:
             return self.check(normalise_article(item))
         return self._offloaded(item)
 
-    async def _offloaded(self, item: Any) -> Any:
+    async def _offloaded(self, item: ArticleItem) -> ArticleItem:
         assert self.offloader is not None
-        adapter = ItemAdapter(item)
-        fields = {name: adapter.get(name) for name in SOURCE_FIELDS}
-        adapter.update(await self.offloader.call("crawler.normalisation:normalised_fields", fields))
+        fields = _source_fields(item)
+        _update(item, await self.offloader.call("crawler.normalisation:normalised_fields", fields))
         return self.check(item)
 
-    def check(self, item: Any) -> Any:
+    def check(self, item: ArticleItem) -> ArticleItem:
         """Drop an article without text; count the incomplete ones."""
-        adapter = ItemAdapter(item)
         self.stats.inc_value("crawler/items_checked")
-        if not adapter.get("body"):
+        if not item.body:
             self.stats.inc_value("crawler/dropped/empty_body")
             self.stats.inc_value("crawler/items_incomplete")
-            raise DropItem(f"no text left in body: {adapter.get('url')}")
+            raise DropItem(f"no text left in body: {item.url}")
         # Kept (a short or date-less article is still news) but counted: a
         # rising share means extraction broke after a layout change.
-        no_date = not adapter.get("published_at")
-        short = len(adapter["body"]) < self.min_body_chars
+        no_date = not item.published_at
+        short = len(item.body) < self.min_body_chars
         if no_date:
             self.stats.inc_value("crawler/items_without_date")
         if short:

@@ -12,13 +12,12 @@ import time
 from collections import Counter
 from typing import Any, Self
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler import writer
 from crawler.db import open_db
-from crawler.items import ARTICLE_COLUMNS
+from crawler.items import ARTICLE_COLUMNS, ArticleItem
 from crawler.stories import StoryConfig
 from crawler.writer import Batch, write_batch
 
@@ -81,15 +80,13 @@ class StorePipeline:
         if self.db is not None:
             self.db.close()
 
-    def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        record = {name: adapter.get(name) for name in ARTICLE_COLUMNS if name in adapter}
-        extra = adapter.get("extra") or {}
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        extra = item.extra
+        # The hashes are the dedup stage's, in ``extra``; the other columns are fields.
+        record = {name: getattr(item, name, None) for name in ARTICLE_COLUMNS}
         record["content_hash"] = extra.get("content_hash")
         record["body_hash"] = extra.get("body_hash")
-        self.pending.append(
-            (record, adapter.get("mentions") or [], extra.get("lexicon_version", ""))
-        )
+        self.pending.append((record, item.mentions or [], extra.get("lexicon_version", "")))
         due = time.monotonic() - self.last_flush >= self.flush_seconds
         if len(self.pending) >= self.batch_size or due:
             self.flush()

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from crawler.items import ArticleItem, as_article
 from crawler.urls import is_web_url
 
 
-def missing_fields(item: Any) -> list[str]:
+def missing_fields(item: ArticleItem) -> list[str]:
     """Names of the required fields that are absent, blank or (the URL) unusable."""
-    adapter = ItemAdapter(item)
-    missing = [name for name in ("url", "title") if not _filled(adapter.get(name))]
+    missing = [name for name in ("url", "title") if not _filled(getattr(item, name))]
     # A URL that is not http(s) (javascript:, data:, broken) cannot be stored or linked.
-    if "url" not in missing and not is_web_url(adapter["url"]):
+    if "url" not in missing and not is_web_url(item.url):
         missing.insert(0, "url")
-    if not (_filled(adapter.get("body")) or _filled(adapter.get("body_html"))):
+    if not (_filled(item.body) or _filled(item.body_html)):
         missing.append("body")
     return missing
 
@@ -36,13 +35,13 @@ class ValidatePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler.stats)
 
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Any) -> ArticleItem:
+        item = as_article(item)
         missing = missing_fields(item)
         if missing:
             for name in missing:
                 self.stats.inc_value(f"crawler/dropped/missing_{name}")
             self.stats.inc_value("crawler/items_checked")
             self.stats.inc_value("crawler/items_incomplete")
-            url = ItemAdapter(item).get("url")
-            raise DropItem(f"missing {', '.join(missing)}: {url}")
+            raise DropItem(f"missing {', '.join(missing)}: {item.url}")
         return item

@@ -179,3 +179,17 @@ def test_language_versions_of_one_api_item_share_a_story(tmp_path: Path) -> None
     assert json.loads(story["langs"]) == ["kk", "ru"]
     assert story["article_count"] == 2
     db.close()
+
+
+def test_validate_turns_another_item_type_into_an_article(crawler) -> None:
+    foreign = {"source": "arnapress", "url": "https://arnapress.kz/ru/news/1-x"}
+    foreign.update(title="Т", body="Текст", unknown="dropped")
+    item = ValidatePipeline.from_crawler(crawler).process_item(foreign)
+    assert isinstance(item, ArticleItem)
+    assert (item.source, item.title, item.body) == ("arnapress", "Т", "Текст")
+
+
+def test_validate_drops_another_item_type_without_url(crawler) -> None:
+    with pytest.raises(DropItem, match="missing url"):
+        ValidatePipeline.from_crawler(crawler).process_item({"title": "Т", "body": "Текст"})
+    assert crawler.stats.get_value("crawler/dropped/missing_url") == 1

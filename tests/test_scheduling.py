@@ -49,6 +49,17 @@ def start_slow_backfill(args: list[str], db: Path, until: int) -> subprocess.Pop
     return crawl
 
 
+def rerun_and_count(args: list[str], db: Path) -> tuple[int, int]:
+    """Run the interrupted crawl again to the end; (articles, distinct URLs) stored."""
+    second = run_cli(*args)
+    assert second.returncode == 0, second.stderr
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone()
+    finally:
+        conn.close()
+
+
 def test_killed_full_backfill_resumes_and_stores_every_article_once(tmp_path: Path) -> None:
     db = tmp_path / "full.db"
     with Replica(articles=400, seed=3) as rep:
@@ -61,12 +72,8 @@ def test_killed_full_backfill_resumes_and_stores_every_article_once(tmp_path: Pa
         assert 0 < partial < expected
 
         mark = len(rep.request_log)
-        second = run_cli(*args)
-        assert second.returncode == 0, second.stderr
+        total, distinct = rerun_and_count(args, db)
         conn = sqlite3.connect(db)
-        total, distinct = conn.execute(
-            "SELECT count(*), count(DISTINCT url) FROM articles"
-        ).fetchone()
         interrupted = conn.execute(
             "SELECT count(*) FROM crawl_runs WHERE status = 'interrupted'"
         ).fetchone()[0]
@@ -161,11 +168,5 @@ def test_a_crawl_stopped_by_two_interrupts_exits_and_loses_nothing_it_handed_ove
         partial = stored_articles(db)
         assert partial >= 40
 
-        second = run_cli(*args)
-        assert second.returncode == 0, second.stderr
-        conn = sqlite3.connect(db)
-        total, distinct = conn.execute(
-            "SELECT count(*), count(DISTINCT url) FROM articles"
-        ).fetchone()
-        conn.close()
+        total, distinct = rerun_and_count(args, db)
         assert total == distinct == corpus_size(rep)

@@ -121,15 +121,17 @@ def _normalise_part(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _part_keys(word: str) -> frozenset[str]:
-    keys = {_normalise_part(word)}
     if not KAZAKH_LETTERS.isdisjoint(word):
-        keys.update(kazakh_stems(word))
-    elif _CYRILLIC.search(word):
+        return frozenset(kazakh_stems(word))  # the first stem is _normalise_part's
+    if _CYRILLIC.search(word):
+        # One parse gives every lemma; the first is _normalise_part's key of a
+        # known word (parsing is the search index's main cost per new form).
         morph = morph_analyzer()
-        keys.update(p.normal_form.replace("ё", "е") for p in morph.parse(word))
+        keys = {p.normal_form.replace("ё", "е") for p in morph.parse(word)}
         if not morph.word_is_known(word):
             keys.update(kazakh_stems(word))
-    return frozenset(keys)
+        return frozenset(keys)
+    return frozenset({_normalise_part(word)})
 
 
 # --- Kazakh -----------------------------------------------------------------

@@ -66,9 +66,11 @@ def _picklable(error: Exception) -> Exception:
 def _serve(inbox: Any, outbox: Any) -> None:
     # The parent's end of ``inbox`` closes when the crawl exits or is killed,
     # so recv() raises EOFError and the worker ends with it.
+    from crawler.malloc_policy import return_freed_memory
     from crawler.priority import lower_priority
 
     lower_priority()
+    return_freed_memory()
     try:
         while True:
             calls = inbox.recv()

@@ -14,6 +14,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.db import open_db
 from crawler.gc_policy import settle_after_startup
+from crawler.malloc_policy import return_freed_memory
 
 # What the replica needs instead of the polite defaults for the real sites.
 REPLICA_SPEED = {
@@ -82,6 +83,7 @@ def build_settings(
 
 def crawl(sources: list[str], settings: Settings) -> list[RunSummary]:
     """Run the spiders of ``sources`` together and wait for them (once per process)."""
+    return_freed_memory()  # before the crawl's large blocks come and go
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
     crawlers = []

@@ -66,9 +66,11 @@ def write_batch(db: Any, batch: Batch, stories: StoryConfig, known_forms: set[st
 
 def _serve(db_path: str, inbox: Any, outbox: Any, parent: int) -> None:
     from crawler.db import open_db
+    from crawler.malloc_policy import return_freed_memory
     from crawler.priority import lower_priority
 
     lower_priority()
+    return_freed_memory()
     db = open_db(db_path)
     tune_for_writing(db)
     known_forms: set[str] = set()

@@ -132,3 +132,24 @@ def test_tokenize_offsets_hyphens_quotes_apostrophes():
     parts = [word for word, _, _ in tokenize(text, split_hyphens=True)]
     assert parts[3:5] == ["WCC", "AISBL"]
     assert parts[-3:] == ["мастера", "ремесленники", "craft"]
+
+
+@pytest.mark.parametrize(
+    ("word", "lemmas"),
+    [
+        ("стали", {"сталь", "стать"}),  # ambiguous: every lemma is a key
+        ("мастера", {"мастер"}),
+        ("ремёслами", {"ремесло"}),
+    ],
+)
+def test_russian_word_keys_hold_every_lemma(word, lemmas):
+    keys = word_keys(word)
+    assert lemmas <= keys
+    assert normalise_word(word) in keys
+
+
+@pytest.mark.parametrize(
+    "word", ["стали", "шеберлер", "қолөнершілерінің", "artisans", "qolónerdi", "оюы", "1990"]
+)
+def test_word_keys_include_the_normalised_form(word):
+    assert normalise_word(word) in word_keys(word)

@@ -78,9 +78,10 @@ def candidate_ids(
     spread = math.ceil(window_seconds / SECONDS_PER_DAY)
     days = list(range(day - spread, day + spread + 1))
     # Both lists as IN: SQLite seeks every (day, band_key) pair of the primary key.
+    # No DISTINCT: the set below drops repeats without SQLite's temporary B-tree.
     day_marks, key_marks = ",".join("?" * len(days)), ",".join("?" * len(keys))
     rows = db.execute(
-        f"SELECT DISTINCT article_id FROM story_bands WHERE day IN ({day_marks}) "  # noqa: S608 placeholders-only IN lists
+        f"SELECT article_id FROM story_bands WHERE day IN ({day_marks}) "  # noqa: S608 placeholders-only IN lists
         f"AND band_key IN ({key_marks})",
         [*days, *keys],
     )

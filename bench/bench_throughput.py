@@ -96,6 +96,43 @@ def peak_rss_mb(pid: int) -> int:
     return 0
 
 
+SPIN = "import os, sys\nos.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True: pass"
+
+
+def busy_core_slowdown() -> float | None:
+    """How much slower one core runs Python while the other core is busy.
+
+    With the pipelines the helpers keep the second core busy, and on machines
+    whose cores share a physical core or a power budget that alone slows the
+    reactor thread; the disabled run leaves that core mostly idle.
+    """
+    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
+        return None
+    own = os.sched_getaffinity(0)
+    first, second = sorted(own)[:2]
+    os.sched_setaffinity(0, {first})
+
+    def loop() -> float:
+        started = time.thread_time()
+        table: dict[int, int] = {}
+        for i in range(2_000_000):
+            table[i & 4095] = i
+        return time.thread_time() - started
+
+    try:
+        alone = min(loop() for _ in range(3))
+        spinner = subprocess.Popen([sys.executable, "-c", SPIN, str(second)])
+        try:
+            time.sleep(0.3)
+            busy = min(loop() for _ in range(3))
+        finally:
+            spinner.kill()
+            spinner.wait()
+    finally:
+        os.sched_setaffinity(0, own)
+    return busy / alone - 1
+
+
 def scraped_items(db: Path) -> int:
     import json
     import sqlite3
@@ -114,6 +151,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     sizes = [int(s) for s in re.split(r"[, ]+", args.sizes) if s]
+    slowdown = busy_core_slowdown()
+    if slowdown is not None:
+        print(f"this machine: one core runs Python {slowdown:+.0%} slower while the other is busy")
     results: dict[tuple[int, str], list[tuple[float, int, int]]] = {}
     for size in sizes:
         replica, urls = start_replica(size)

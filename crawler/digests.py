@@ -37,13 +37,15 @@ class DigestSet:
         i = bisect_left(self._sorted, value)
         return i < len(self._sorted) and self._sorted[i] == value
 
-    def add(self, value: int) -> None:
+    def add(self, value: int) -> bool:
+        """Add ``value``; whether it was new (one lookup for check-and-add)."""
         if value in self:
-            return
+            return False
         self._recent.add(value)
         if len(self._recent) >= self.RECENT_LIMIT:
             self._sorted = array("Q", sorted([*self._sorted, *self._recent]))
             self._recent.clear()
+        return True
 
     def __len__(self) -> int:
         return len(self._sorted) + len(self._recent)

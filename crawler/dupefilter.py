@@ -22,7 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.http import Request
 from scrapy.utils.job import job_dir
-from scrapy.utils.request import RequestFingerprinter, RequestFingerprinterProtocol
+from scrapy.utils.request import RequestFingerprinterProtocol
 
 from crawler.digests import DigestSet
 
@@ -59,7 +59,7 @@ class CompactDupeFilter(RFPDupeFilter):
         fingerprinter: RequestFingerprinterProtocol | None = None,
     ) -> None:
         # The parent's start, without its set of fingerprints.
-        super().__init__(None, debug, fingerprinter=fingerprinter or RequestFingerprinter())
+        super().__init__(None, debug, fingerprinter=fingerprinter)
         self.seen = DigestSet()
         self.file: IO[bytes] | None = None
         if path:
@@ -77,10 +77,8 @@ class CompactDupeFilter(RFPDupeFilter):
 
     def request_seen(self, request: Request) -> bool:
         fingerprint = self.fingerprinter.fingerprint(request)
-        key = fingerprint_key(fingerprint)
-        if key in self.seen:
+        if not self.seen.add(fingerprint_key(fingerprint)):
             return True
-        self.seen.add(key)
         if self.file:
             self.file.write(len(fingerprint).to_bytes(_LENGTH_BYTES, "big") + fingerprint)
         return False

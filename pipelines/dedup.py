@@ -48,10 +48,9 @@ class DedupPipeline:
     def process_item(self, item: ArticleItem) -> ArticleItem:
         url = item.url = canonical_url(item.url)
         url_key = digest64(url)
-        if url_key in self.seen_urls:
+        if not self.seen_urls.add(url_key):
             self.stats.inc_value("crawler/dropped/duplicate_url")
             raise DropItem(f"already seen in this run: {url}")
-        self.seen_urls.add(url_key)
         body_hash = item.extra["body_hash"] = text_hash(item.body)
         item.extra["content_hash"] = text_hash(item.title, item.body)
         body_key = digest64(f"{item.source}\n{body_hash}")

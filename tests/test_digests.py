@@ -43,3 +43,10 @@ def test_digest_is_stable() -> None:
     assert digest64("https://arnapress.kz/news/1") == digest64("https://arnapress.kz/news/1")
     assert digest64("a") != digest64("b")
     assert 0 <= digest64("ремесло") < 2**64
+
+
+def test_add_says_whether_the_value_was_new() -> None:
+    digests = DigestSet([5])
+    assert digests.add(7) is True
+    assert digests.add(7) is False
+    assert digests.add(5) is False

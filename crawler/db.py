@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -39,15 +41,41 @@ def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+BUSY_TIMEOUT_SECONDS = 30
+_DEFERRED_BEGINS = {"BEGIN", "BEGIN DEFERRED", "BEGIN TRANSACTION", "BEGIN DEFERRED TRANSACTION"}
+
+
+class ImmediateConnection(sqlite3.Connection):
+    """A connection whose every transaction takes the write lock when it begins.
+
+    sqlite-utils opens its write transactions with a plain (deferred) ``BEGIN``
+    and reads the schema before it writes. While another program holds the
+    write lock, such a transaction cannot wait for it: SQLite answers
+    "database is locked" at once instead of using the busy timeout, because
+    waiting with a read snapshot open could deadlock. ``BEGIN IMMEDIATE`` takes
+    the lock first, so the busy timeout applies.
+    """
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+        if " ".join(sql.rstrip("; \n\t").split()).upper() in _DEFERRED_BEGINS:
+            sql = "BEGIN IMMEDIATE"
+        return super().execute(sql, *args)
+
+
 def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the project database in WAL mode, migrated."""
     path = Path(path)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
-    # WAL lets Datasette and other readers work while a crawl writes;
-    # busy_timeout makes a second writer wait instead of failing at once.
-    db.execute("PRAGMA busy_timeout = 30000")
+    # WAL lets Datasette and other readers work while a crawl writes; the busy
+    # timeout makes a second writer wait for the lock instead of failing at once.
+    conn = sqlite3.connect(
+        str(path),
+        timeout=BUSY_TIMEOUT_SECONDS,
+        factory=ImmediateConnection,
+        isolation_level="IMMEDIATE",
+    )
+    db = sqlite_utils.Database(conn)
     db.enable_wal()
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
@@ -64,8 +92,34 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     for name, func in migrations():
         if name in done:
             continue
-        with db.conn:
+        with transaction(db):
+            # Another process may have applied it while this one waited for the lock.
+            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone():
+                continue
             func(db)
             db["_migrations"].insert({"name": name, "applied_at": utc_now()})
         applied.append(name)
     return applied
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """All writes inside commit together or not at all; joins a transaction already open.
+
+    It begins IMMEDIATE: the write lock is taken up front (waiting through the
+    busy timeout), so two programs cannot both read a row and then both write it.
+    """
+    if db.conn.in_transaction:
+        yield
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+class Rollback(Exception):
+    """Raised inside :func:`transaction` to undo it quietly (caught by the caller)."""

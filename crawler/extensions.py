@@ -10,7 +10,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.alerts import enqueue_health_alert
-from crawler.db import open_db, utc_now
+from crawler.db import open_db, transaction, utc_now
 from crawler.health import RunFacts, evaluate
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class CrawlRunRecorder:
     def spider_opened(self, spider: Spider) -> None:
         logging.getLogger().addHandler(self.error_counter)
         db = open_db(self.db_path)
-        with db.conn:
+        with transaction(db):
             # A run still marked running was killed before it could finish.
             db.execute(
                 "UPDATE crawl_runs SET status = 'interrupted' "
@@ -120,7 +120,7 @@ class CrawlRunRecorder:
         reasons = evaluate(facts)
         row["health"] = "unhealthy" if reasons else "healthy"
         row["health_reasons"] = "; ".join(reasons) or None
-        with db.conn:
+        with transaction(db):
             db["crawl_runs"].update(self.run_id, row)
             for text in reasons:
                 logger.error("%s is unhealthy: %s", spider.name, text, extra={"spider": spider})

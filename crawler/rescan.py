@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from crawler.db import utc_now
+from crawler.db import transaction, utc_now
 from crawler.mentions import Mention, MentionDetector
 
 Key = tuple[str, int, int, str, str]
@@ -56,7 +56,7 @@ def rescan(
         ).fetchall()
         if not rows:
             return result
-        with db.conn:
+        with transaction(db):
             for article_id, title, body in rows:
                 found = detector.find_in_article(title, body)
                 added, removed = apply_difference(db, article_id, found, detector.version)

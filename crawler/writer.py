@@ -15,6 +15,8 @@ import atexit
 import multiprocessing
 import os
 import queue
+import sqlite3
+import time
 import traceback
 from collections import Counter
 from typing import Any
@@ -29,6 +31,12 @@ KNOWN_FORMS_LIMIT = 500_000
 # SQLite's default 2 MB most of them are reads from the OS. Bounded, so the
 # writer's memory stops growing here.
 WRITER_CACHE_MB = 64
+# A batch that meets a locked database (another program holding the write lock
+# past busy_timeout, or a stale read snapshot) is rolled back and written
+# again on a fresh connection, this many times in all, before it is reported lost.
+BUSY_ATTEMPTS = 4
+BUSY_BACKOFF_SECONDS = 0.25
+RETRIES_STAT = "crawler/store_batches_retried"
 
 
 def tune_for_writing(db: Any) -> None:
@@ -38,6 +46,7 @@ def tune_for_writing(db: Any) -> None:
 
 def write_batch(db: Any, batch: Batch, stories: StoryConfig, known_forms: set[str]) -> Counter:
     """Write one batch in one transaction; returns the outcome counts."""
+    from crawler.db import transaction
     from crawler.storage import save_article
     from crawler.stories.linking import refresh_story
 
@@ -45,7 +54,7 @@ def write_batch(db: Any, batch: Batch, stories: StoryConfig, known_forms: set[st
     if len(known_forms) > KNOWN_FORMS_LIMIT:
         known_forms.clear()
     touched: set[int] = set()
-    with db.conn:
+    with transaction(db):  # one transaction, the write lock taken before the first read
         for record, mentions, lexicon in batch:
             outcome = save_article(
                 db,
@@ -64,16 +73,65 @@ def write_batch(db: Any, batch: Batch, stories: StoryConfig, known_forms: set[st
     return counts
 
 
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's "database is locked" (SQLITE_BUSY and its variants)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (
+        isinstance(exc, sqlite3.OperationalError)
+        and code is not None
+        and code & 0xFF == sqlite3.SQLITE_BUSY
+    )
+
+
+class BatchWriter:
+    """A connection that writes batches, and what it remembers between them."""
+
+    def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
+        self.db: Any = None
+        self.known_forms: set[str] = set()
+
+    def connection(self) -> Any:
+        if self.db is None:
+            from crawler.db import open_db
+
+            self.db = open_db(self.db_path)
+            tune_for_writing(self.db)
+        return self.db
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def write(self, stories: StoryConfig, batch: Batch) -> Counter:
+        """Write ``batch`` in one transaction, again on a locked database; raises if it cannot."""
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            try:
+                counts = write_batch(self.connection(), batch, stories, self.known_forms)
+            except Exception as exc:
+                # The rolled-back batch's forms are not in the index after all.
+                self.known_forms.clear()
+                if not is_busy(exc) or attempt == BUSY_ATTEMPTS:
+                    raise
+                # A fresh connection holds no read snapshot that could be stale.
+                self.close()
+                time.sleep(BUSY_BACKOFF_SECONDS * attempt)
+                continue
+            if attempt > 1:
+                counts[RETRIES_STAT] += 1
+            return counts
+        raise AssertionError("unreachable")
+
+
 def _serve(db_path: str, inbox: Any, outbox: Any, parent: int) -> None:
-    from crawler.db import open_db
     from crawler.malloc_policy import return_freed_memory
     from crawler.priority import lower_priority
 
     lower_priority()
     return_freed_memory()
-    db = open_db(db_path)
-    tune_for_writing(db)
-    known_forms: set[str] = set()
+    writer = BatchWriter(db_path)
+    writer.connection()
     try:
         while True:
             try:
@@ -90,11 +148,11 @@ def _serve(db_path: str, inbox: Any, outbox: Any, parent: int) -> None:
                 continue
             stories, batch = payload
             try:
-                outbox.put((tag, "ok", write_batch(db, batch, stories, known_forms)))
+                outbox.put((tag, "ok", writer.write(stories, batch)))
             except Exception:  # report, keep serving: one bad batch must not stop the rest
                 outbox.put((tag, "error", (len(batch), traceback.format_exc(limit=5))))
     finally:
-        db.close()
+        writer.close()
 
 
 class StoreWriter:

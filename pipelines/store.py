@@ -19,7 +19,7 @@ from crawler import writer
 from crawler.db import open_db
 from crawler.items import ARTICLE_COLUMNS, ArticleItem
 from crawler.stories import StoryConfig
-from crawler.writer import Batch, write_batch
+from crawler.writer import RETRIES_STAT, Batch, BatchWriter
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +42,10 @@ class StorePipeline:
         self.in_process = in_process
         self.last_flush = time.monotonic()
         self.pending: Batch = []
-        self.known_forms: set[str] = set()
         self.writer: writer.StoreWriter | None = None
         self.tag = f"store-{id(self)}"
         self.crawler: Crawler | None = None
-        self.db = None
+        self.batch_writer: BatchWriter | None = None  # in-process writing only
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -64,21 +63,19 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         # Migrate here, before a writer process opens the same file.
-        self.db = open_db(self.db_path)
-        if not self.in_process:
-            self.db.close()
-            self.db = None
-            self.writer = writer.acquire(self.db_path)
+        open_db(self.db_path).close()
+        if self.in_process:
+            self.batch_writer = BatchWriter(self.db_path)
         else:
-            writer.tune_for_writing(self.db)
+            self.writer = writer.acquire(self.db_path)
 
     def close_spider(self) -> None:
         self.flush()
         if self.writer is not None:
             self.count(writer.release(self.db_path, self.tag))
             self.writer = None
-        if self.db is not None:
-            self.db.close()
+        if self.batch_writer is not None:
+            self.batch_writer.close()
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         extra = item.extra
@@ -98,10 +95,8 @@ class StorePipeline:
             if self.writer is not None:
                 self.writer.submit(self.tag, self.stories, self.pending)
                 self.count(self.writer.reports(self.tag))
-            elif self.db is not None:
-                self.count(
-                    [("ok", write_batch(self.db, self.pending, self.stories, self.known_forms))]
-                )
+            elif self.batch_writer is not None:
+                self.count([("ok", self.batch_writer.write(self.stories, self.pending))])
             self.pending = []
         self.last_flush = time.monotonic()
 
@@ -110,6 +105,8 @@ class StorePipeline:
             if kind == "ok":
                 for name, number in Counter(value).items():
                     self.stats.inc_value(name, number)
+                if value.get(RETRIES_STAT):
+                    logger.warning("the database was locked; a batch was written on a retry")
             else:
                 lost, trace = value
                 self.stats.inc_value("crawler/items_not_stored", lost)

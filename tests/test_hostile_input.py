@@ -203,14 +203,15 @@ def test_pipeline_chain_drops_or_stores_exactly(chain, title: str, body: str, ur
     except DropItem:
         return
     store = chain[-1]
-    row = store.db.execute(
+    db = store.batch_writer.connection()
+    row = db.execute(
         "SELECT id, url, title, body FROM articles WHERE url = ?", [item.url]
     ).fetchone()
     assert row is not None
     assert urlsplit(row[1]).scheme in ("http", "https") and urlsplit(row[1]).hostname
     assert (row[2], row[3]) == (item.title, item.body)
     fields = {"title": row[2], "body": row[3]}
-    for start, end, text, field in store.db.execute(
+    for start, end, text, field in db.execute(
         'SELECT start, "end", text, field FROM mentions WHERE article_id = ?', [row[0]]
     ):
         assert fields[field][start:end] == text

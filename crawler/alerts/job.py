@@ -20,8 +20,8 @@ from crawler.alerts.outbox import (
 from crawler.alerts.render import render_message
 from crawler.alerts.send import claim, fail_unclaimed, reconcile, send_claimed, stale_after
 from crawler.alerts.smtp import Connection, SmtpSettings, sender_from_env
-from crawler.alerts.tx import transaction
 from crawler.dates import iso_utc
+from crawler.db import transaction
 
 
 @dataclass

@@ -30,8 +30,8 @@ from email.message import EmailMessage
 import sqlite_utils
 
 from crawler.alerts.smtp import Connection, PermanentFailure
-from crawler.alerts.tx import Rollback, transaction
 from crawler.dates import iso_utc
+from crawler.db import Rollback, transaction
 
 RETRY_CAP = timedelta(hours=6)
 

@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from crawler.db import open_db
+from crawler.db import open_db, transaction
 from crawler.digests import DigestSet, digest64
 from crawler.feeds import FeedTracker
 from crawler.urls import canonical_url
@@ -90,7 +90,7 @@ class SourceSpider(scrapy.Spider):
         errors = self.crawler.stats.get_value("crawler/errors", 0)
         if reason == "finished" and not errors:
             db = open_db(self.db_path)
-            with db.conn:
+            with transaction(db):
                 self.feeds.save(db)
             db.close()
 

@@ -153,7 +153,10 @@ def main() -> None:
     sizes = [int(s) for s in re.split(r"[, ]+", args.sizes) if s]
     slowdown = busy_core_slowdown()
     if slowdown is not None:
-        print(f"this machine: one core runs Python {slowdown:+.0%} slower while the other is busy")
+        change = "slower" if slowdown >= 0 else "faster"
+        print(
+            f"this machine: one core runs Python {abs(slowdown):.0%} {change} while the other is busy"
+        )
     results: dict[tuple[int, str], list[tuple[float, int, int]]] = {}
     for size in sizes:
         replica, urls = start_replica(size)

@@ -57,7 +57,8 @@ class ImmediateConnection(sqlite3.Connection):
     """
 
     def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
-        if " ".join(sql.rstrip("; \n\t").split()).upper() in _DEFERRED_BEGINS:
+        # Cheap length test first: every statement of the crawl passes here.
+        if len(sql) <= 32 and " ".join(sql.rstrip("; \n\t").split()).upper() in _DEFERRED_BEGINS:
             sql = "BEGIN IMMEDIATE"
         return super().execute(sql, *args)
 

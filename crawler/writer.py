@@ -106,7 +106,8 @@ class BatchWriter:
 
     def write(self, stories: StoryConfig, batch: Batch) -> Counter:
         """Write ``batch`` in one transaction, again on a locked database; raises if it cannot."""
-        for attempt in range(1, BUSY_ATTEMPTS + 1):
+        attempt = 1
+        while True:
             try:
                 counts = write_batch(self.connection(), batch, stories, self.known_forms)
             except Exception as exc:
@@ -117,11 +118,11 @@ class BatchWriter:
                 # A fresh connection holds no read snapshot that could be stale.
                 self.close()
                 time.sleep(BUSY_BACKOFF_SECONDS * attempt)
+                attempt += 1
                 continue
             if attempt > 1:
                 counts[RETRIES_STAT] += 1
             return counts
-        raise AssertionError("unreachable")
 
 
 def _serve(db_path: str, inbox: Any, outbox: Any, parent: int) -> None:

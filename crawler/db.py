@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -77,12 +78,39 @@ def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
         isolation_level="IMMEDIATE",
     )
     db = sqlite_utils.Database(conn)
-    db.enable_wal()
+    enable_wal(db)
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
     if migrate:
         apply_migrations(db)
     return db
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's "database is locked" (SQLITE_BUSY and its variants)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (
+        isinstance(exc, sqlite3.OperationalError)
+        and code is not None
+        and code & 0xFF == sqlite3.SQLITE_BUSY
+    )
+
+
+def enable_wal(db: sqlite_utils.Database) -> None:
+    """Switch to WAL mode (once per database file), waiting for other programs.
+
+    The switch needs the database to itself, and SQLite does not wait for that
+    through the busy timeout when the other program is also writing, so wait here.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:

@@ -15,12 +15,12 @@ import atexit
 import multiprocessing
 import os
 import queue
-import sqlite3
 import time
 import traceback
 from collections import Counter
 from typing import Any
 
+from crawler.db import is_busy
 from crawler.stories import StoryConfig
 
 Batch = list[tuple[dict[str, Any], list[dict[str, Any]], str]]
@@ -71,16 +71,6 @@ def write_batch(db: Any, batch: Batch, stories: StoryConfig, known_forms: set[st
         for story in sorted(touched):  # once per story, not once per article
             refresh_story(db, story)
     return counts
-
-
-def is_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` is SQLite's "database is locked" (SQLITE_BUSY and its variants)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return (
-        isinstance(exc, sqlite3.OperationalError)
-        and code is not None
-        and code & 0xFF == sqlite3.SQLITE_BUSY
-    )
 
 
 class BatchWriter:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.db import open_db
+from crawler.db import is_busy, open_db
 from crawler.stories import StoryConfig
-from crawler.writer import RETRIES_STAT, BatchWriter, is_busy
+from crawler.writer import RETRIES_STAT, BatchWriter
 
 
 def record(n: int, body: str = "Мастера Алматы показали керамику и войлок.") -> dict:

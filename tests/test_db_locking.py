@@ -92,3 +92,27 @@ def test_a_transaction_is_all_or_nothing(path: Path) -> None:
             db["notes"].insert({"text": "two"})
     assert [r["text"] for r in db["notes"].rows] == ["one", "two"]
     db.close()
+
+
+def test_switching_a_new_database_to_wal_waits_for_a_writer(tmp_path: Path) -> None:
+    """Another program writing to a database that is not yet in WAL mode."""
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE other_program (x)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO other_program VALUES (1)")
+
+    def release() -> None:
+        other.execute("COMMIT")
+        other.close()
+
+    timer = threading.Timer(HOLD_SECONDS, release)
+    timer.start()
+    started = time.monotonic()
+    db = open_db(path)
+    waited = time.monotonic() - started
+    timer.join()
+    assert db.journal_mode == "wal"
+    assert "articles" in db.table_names()
+    db.close()
+    assert waited >= HOLD_SECONDS * 0.8

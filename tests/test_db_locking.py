@@ -23,10 +23,13 @@ def path(tmp_path: Path) -> Path:
     return db_path
 
 
-def hold_write_lock(path: Path) -> threading.Timer:
-    """Another program takes the write lock now and lets go after HOLD_SECONDS."""
+def hold_write_lock(path: Path, *writes: str) -> threading.Timer:
+    """Another program takes the write lock now (and makes ``writes``), and lets go
+    after HOLD_SECONDS."""
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
+    for sql in writes:
+        other.execute(sql)
 
     def release() -> None:
         other.execute("COMMIT")
@@ -97,17 +100,10 @@ def test_a_transaction_is_all_or_nothing(path: Path) -> None:
 def test_switching_a_new_database_to_wal_waits_for_a_writer(tmp_path: Path) -> None:
     """Another program writing to a database that is not yet in WAL mode."""
     path = tmp_path / "new.db"
-    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other = sqlite3.connect(path)  # a rollback-journal database
     other.execute("CREATE TABLE other_program (x)")
-    other.execute("BEGIN IMMEDIATE")
-    other.execute("INSERT INTO other_program VALUES (1)")
-
-    def release() -> None:
-        other.execute("COMMIT")
-        other.close()
-
-    timer = threading.Timer(HOLD_SECONDS, release)
-    timer.start()
+    other.close()
+    timer = hold_write_lock(path, "INSERT INTO other_program VALUES (1)")
     started = time.monotonic()
     db = open_db(path)
     waited = time.monotonic() - started

@@ -18,10 +18,13 @@ import queue
 import time
 import traceback
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crawler.db import is_busy
+from crawler.db import is_busy, open_db, transaction
 from crawler.stories import StoryConfig
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 Batch = list[tuple[dict[str, Any], list[dict[str, Any]], str]]
 # Forms the search index already holds, remembered across batches; bounded.
@@ -46,7 +49,6 @@ def tune_for_writing(db: Any) -> None:
 
 def write_batch(db: Any, batch: Batch, stories: StoryConfig, known_forms: set[str]) -> Counter:
     """Write one batch in one transaction; returns the outcome counts."""
-    from crawler.db import transaction
     from crawler.storage import save_article
     from crawler.stories.linking import refresh_story
 
@@ -78,13 +80,12 @@ class BatchWriter:
 
     def __init__(self, db_path: str) -> None:
         self.db_path = db_path
-        self.db: Any = None
+        self.db: sqlite_utils.Database | None = None
         self.known_forms: set[str] = set()
 
-    def connection(self) -> Any:
+    def connection(self) -> sqlite_utils.Database:
+        """The open connection (opened and migrated on first use)."""
         if self.db is None:
-            from crawler.db import open_db
-
             self.db = open_db(self.db_path)
             tune_for_writing(self.db)
         return self.db

@@ -63,10 +63,11 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         # Migrate here, before a writer process opens the same file.
-        open_db(self.db_path).close()
         if self.in_process:
             self.batch_writer = BatchWriter(self.db_path)
+            self.batch_writer.connection()
         else:
+            open_db(self.db_path).close()
             self.writer = writer.acquire(self.db_path)
 
     def close_spider(self) -> None:

@@ -10,6 +10,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.alerts import enqueue_health_alert
+from crawler.blocking import off_reactor
 from crawler.db import open_db, transaction, utc_now
 from crawler.health import RunFacts, evaluate
 
@@ -102,13 +103,23 @@ class CrawlRunRecorder:
         self.crawler.stats.set_value("crawler/run_id", self.run_id)
         db.close()
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_closed(self, spider: Spider, reason: str) -> Any:
         logging.getLogger().removeHandler(self.error_counter)
         if self.run_id is None:
-            return
+            return None
         stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
+        return off_reactor(self.record, spider, stats, reason)
+
+    def record(self, spider: Spider, stats: dict[str, Any], reason: str) -> None:
+        """Finish the run's ``crawl_runs`` row, judged healthy or not."""
         row = run_row(stats, reason)
         db = open_db(self.db_path)
+        try:
+            self._finish(db, spider, stats, row)
+        finally:
+            db.close()
+
+    def _finish(self, db: Any, spider: Spider, stats: dict[str, Any], row: dict[str, Any]) -> None:
         earlier = list(
             db.query(
                 "SELECT items_new, feeds_changed FROM crawl_runs WHERE spider = ? AND id < ? "
@@ -125,4 +136,3 @@ class CrawlRunRecorder:
             for text in reasons:
                 logger.error("%s is unhealthy: %s", spider.name, text, extra={"spider": spider})
                 enqueue_health_alert(db, spider.name, text)
-        db.close()

@@ -71,7 +71,8 @@ class ExtractionDrift(Check):
         checked = facts.stats.get("crawler/items_checked", 0)
         incomplete = facts.stats.get("crawler/items_incomplete", 0)
         limit = facts.settings.getfloat(self.threshold_setting)
-        if checked < facts.settings.getint("CRAWLER_HEALTH_MIN_ITEMS"):
+        # No items is no share (CRAWLER_HEALTH_MIN_ITEMS may be 0).
+        if not checked or checked < facts.settings.getint("CRAWLER_HEALTH_MIN_ITEMS"):
             return None
         share = incomplete / checked
         if share > limit:

@@ -15,6 +15,7 @@ import atexit
 import multiprocessing
 import os
 import queue
+import threading
 import time
 import traceback
 from collections import Counter
@@ -171,6 +172,9 @@ class StoreWriter:
         self.stopped = False
         self.users = 0
         self.received: dict[str, list[tuple[str, Any]]] = {}
+        # One stage may wait in sync() on a thread while another stage of the
+        # crawl reads its reports on the reactor thread.
+        self._received_lock = threading.Lock()
 
     def _put(self, message: Any) -> None:
         while True:
@@ -190,19 +194,29 @@ class StoreWriter:
             tag, kind, value = self.outbox.get(timeout=1.0) if wait else self.outbox.get_nowait()
         except queue.Empty:
             return None
-        self.received.setdefault(tag, []).append((kind, value))
+        with self._received_lock:
+            self.received.setdefault(tag, []).append((kind, value))
         return tag, kind, value
 
     def reports(self, tag: str) -> list[tuple[str, Any]]:
         """What the writer reported for ``tag`` so far (without waiting)."""
         while self._collect(wait=False):
             pass
-        return [r for r in self.received.pop(tag, []) if r[0] != "synced"]
+        with self._received_lock:
+            found = self.received.pop(tag, [])
+        return [r for r in found if r[0] != "synced"]
+
+    def _synced(self, tag: str) -> bool:
+        with self._received_lock:
+            return any(kind == "synced" for kind, _ in self.received.get(tag, []))
 
     def sync(self, tag: str) -> list[tuple[str, Any]]:
-        """Wait until every batch of ``tag`` is written; return its reports."""
+        """Wait until every batch of ``tag`` is written; return its reports.
+
+        Blocks: the store stage calls it on a thread, so the other spiders of
+        the crawl go on meanwhile."""
         self._put((tag, "sync", None))
-        while not any(kind == "synced" for kind, _ in self.received.get(tag, [])):
+        while not self._synced(tag):
             if self._collect(wait=True) is None and not self.process.is_alive():
                 raise RuntimeError("the store writer died")
         return self.reports(tag)
@@ -221,23 +235,30 @@ class StoreWriter:
 
 
 _shared: dict[str, StoreWriter] = {}
+_shared_lock = threading.Lock()  # release() may run on a thread (see StorePipeline)
 
 
 def acquire(db_path: str) -> StoreWriter:
     """The writer of ``db_path`` in this process, started on first use."""
-    writer = _shared.get(db_path)
-    if writer is None or not writer.process.is_alive():
-        writer = _shared[db_path] = StoreWriter(db_path)
-    writer.users += 1
-    return writer
+    with _shared_lock:
+        writer = _shared.get(db_path)
+        if writer is None or not writer.process.is_alive():
+            writer = _shared[db_path] = StoreWriter(db_path)
+        writer.users += 1
+        return writer
 
 
 def release(db_path: str, tag: str) -> list[tuple[str, Any]]:
-    """Finish ``tag``'s writing; stop the writer when its last user leaves."""
+    """Finish ``tag``'s writing; stop the writer when its last user leaves.
+
+    Blocks until the writer has written ``tag``'s batches."""
     writer = _shared[db_path]
     found = writer.sync(tag)
-    writer.users -= 1
-    if writer.users == 0:
+    with _shared_lock:
+        writer.users -= 1
+        last = writer.users == 0
+        if last and _shared.get(db_path) is writer:
+            del _shared[db_path]
+    if last:
         writer.stop()
-        del _shared[db_path]
     return found

@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler import writer
+from crawler.blocking import off_reactor
 from crawler.db import open_db
 from crawler.items import ARTICLE_COLUMNS, ArticleItem
 from crawler.stories import StoryConfig
@@ -70,13 +71,19 @@ class StorePipeline:
             open_db(self.db_path).close()
             self.writer = writer.acquire(self.db_path)
 
-    def close_spider(self) -> None:
+    def close_spider(self) -> Any:
+        """Write what is left; in a crawl the wait for the writer happens on a
+        thread, so the crawl's other spiders keep the reactor."""
         self.flush()
-        if self.writer is not None:
-            self.count(writer.release(self.db_path, self.tag))
-            self.writer = None
         if self.batch_writer is not None:
             self.batch_writer.close()
+        if self.writer is None:
+            return None
+        self.writer = None
+        return off_reactor(self._release)
+
+    def _release(self) -> None:
+        self.count(writer.release(self.db_path, self.tag))
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         extra = item.extra

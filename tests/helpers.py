@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,3 +54,20 @@ def stored_articles(db: Path) -> int:
             conn.close()
     except sqlite3.OperationalError:
         return 0
+
+
+def hold_write_lock(path: Path, *writes: str, seconds: float = 0.4) -> threading.Timer:
+    """Another program takes the write lock on ``path`` now (and makes ``writes``),
+    and lets go after ``seconds``."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    for sql in writes:
+        other.execute(sql)
+
+    def release() -> None:
+        other.execute("COMMIT")
+        other.close()
+
+    timer = threading.Timer(seconds, release)
+    timer.start()
+    return timer

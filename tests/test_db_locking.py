@@ -4,7 +4,6 @@ holds instead of failing, whichever way they write."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 import sqlite_utils
 
 from crawler.db import Rollback, open_db, transaction
+from tests.helpers import hold_write_lock
 
 HOLD_SECONDS = 0.4
 
@@ -21,23 +21,6 @@ def path(tmp_path: Path) -> Path:
     db_path = tmp_path / "crafts.db"
     open_db(db_path).close()
     return db_path
-
-
-def hold_write_lock(path: Path, *writes: str) -> threading.Timer:
-    """Another program takes the write lock now (and makes ``writes``), and lets go
-    after HOLD_SECONDS."""
-    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")
-    for sql in writes:
-        other.execute(sql)
-
-    def release() -> None:
-        other.execute("COMMIT")
-        other.close()
-
-    timer = threading.Timer(HOLD_SECONDS, release)
-    timer.start()
-    return timer
 
 
 WRITES = {
@@ -58,7 +41,7 @@ def _read_then_write(db: sqlite_utils.Database) -> None:
 def test_a_write_waits_for_the_lock_another_program_holds(path: Path, write) -> None:
     db = open_db(path)
     db.execute("CREATE TABLE IF NOT EXISTS notes (text TEXT)")
-    timer = hold_write_lock(path)
+    timer = hold_write_lock(path, seconds=HOLD_SECONDS)
     started = time.monotonic()
     write(db)
     waited = time.monotonic() - started
@@ -70,7 +53,7 @@ def test_a_write_waits_for_the_lock_another_program_holds(path: Path, write) -> 
 def test_a_plain_sqlite_utils_database_would_fail_at_once(path: Path) -> None:
     """What the connection of open_db is for: the same create, without it."""
     db = sqlite_utils.Database(sqlite3.connect(path, timeout=30))
-    timer = hold_write_lock(path)
+    timer = hold_write_lock(path, seconds=HOLD_SECONDS)
     started = time.monotonic()
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         db["more"].create({"id": int}, pk="id")
@@ -103,7 +86,7 @@ def test_switching_a_new_database_to_wal_waits_for_a_writer(tmp_path: Path) -> N
     other = sqlite3.connect(path)  # a rollback-journal database
     other.execute("CREATE TABLE other_program (x)")
     other.close()
-    timer = hold_write_lock(path, "INSERT INTO other_program VALUES (1)")
+    timer = hold_write_lock(path, "INSERT INTO other_program VALUES (1)", seconds=HOLD_SECONDS)
     started = time.monotonic()
     db = open_db(path)
     waited = time.monotonic() - started

@@ -23,6 +23,12 @@ def test_failed_run() -> None:
     assert reason == "The run ended as failed (shutdown)."
 
 
+def test_a_run_without_items_is_judged_with_no_minimum_too() -> None:
+    judged = facts(stats={"crawler/feeds_unchanged": 4})
+    judged.settings.set("CRAWLER_HEALTH_MIN_ITEMS", 0)
+    assert evaluate(judged) == []
+
+
 def test_extraction_drift_needs_enough_items_and_a_high_share() -> None:
     few = {"crawler/items_checked": 2, "crawler/items_incomplete": 2}
     assert evaluate(facts(stats=few)) == []

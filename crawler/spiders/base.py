@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.blocking import off_reactor
 from crawler.db import open_db, transaction
 from crawler.digests import DigestSet, digest64
 from crawler.feeds import FeedTracker
@@ -84,14 +85,20 @@ class SourceSpider(scrapy.Spider):
         stats.inc_value("crawler/feeds_changed" if changed else "crawler/feeds_unchanged")
         return response.status != 304
 
-    def closed(self, reason: str) -> None:
+    def closed(self, reason: str) -> Any:
         # Only a clean run may remember feeds: after a failed one the next
         # run must look at the full listings again, not get a 304.
         errors = self.crawler.stats.get_value("crawler/errors", 0)
         if reason == "finished" and not errors:
-            db = open_db(self.db_path)
+            return off_reactor(self._save_feeds)
+        return None
+
+    def _save_feeds(self) -> None:
+        db = open_db(self.db_path)
+        try:
             with transaction(db):
                 self.feeds.save(db)
+        finally:
             db.close()
 
     # --- paging ----------------------------------------------------------------

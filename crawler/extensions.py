@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import closing
 from typing import Any, Self
 
 from scrapy import Spider, signals
@@ -113,26 +114,20 @@ class CrawlRunRecorder:
     def record(self, spider: Spider, stats: dict[str, Any], reason: str) -> None:
         """Finish the run's ``crawl_runs`` row, judged healthy or not."""
         row = run_row(stats, reason)
-        db = open_db(self.db_path)
-        try:
-            self._finish(db, spider, stats, row)
-        finally:
-            db.close()
-
-    def _finish(self, db: Any, spider: Spider, stats: dict[str, Any], row: dict[str, Any]) -> None:
-        earlier = list(
-            db.query(
-                "SELECT items_new, feeds_changed FROM crawl_runs WHERE spider = ? AND id < ? "
-                "AND status != 'running' ORDER BY id DESC LIMIT 20",
-                [spider.name, self.run_id],
+        with closing(open_db(self.db_path)) as db:
+            earlier = list(
+                db.query(
+                    "SELECT items_new, feeds_changed FROM crawl_runs WHERE spider = ? AND id < ? "
+                    "AND status != 'running' ORDER BY id DESC LIMIT 20",
+                    [spider.name, self.run_id],
+                )
             )
-        )
-        facts = RunFacts(row["status"], stats, earlier, self.crawler.settings)
-        reasons = evaluate(facts)
-        row["health"] = "unhealthy" if reasons else "healthy"
-        row["health_reasons"] = "; ".join(reasons) or None
-        with transaction(db):
-            db["crawl_runs"].update(self.run_id, row)
-            for text in reasons:
-                logger.error("%s is unhealthy: %s", spider.name, text, extra={"spider": spider})
-                enqueue_health_alert(db, spider.name, text)
+            facts = RunFacts(row["status"], stats, earlier, self.crawler.settings)
+            reasons = evaluate(facts)
+            row["health"] = "unhealthy" if reasons else "healthy"
+            row["health_reasons"] = "; ".join(reasons) or None
+            with transaction(db):
+                db["crawl_runs"].update(self.run_id, row)
+                for text in reasons:
+                    logger.error("%s is unhealthy: %s", spider.name, text, extra={"spider": spider})
+                    enqueue_health_alert(db, spider.name, text)

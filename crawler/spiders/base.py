@@ -3,6 +3,7 @@ asked conditionally, and the rule that ends incremental paging."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -94,12 +95,8 @@ class SourceSpider(scrapy.Spider):
         return None
 
     def _save_feeds(self) -> None:
-        db = open_db(self.db_path)
-        try:
-            with transaction(db):
-                self.feeds.save(db)
-        finally:
-            db.close()
+        with closing(open_db(self.db_path)) as db, transaction(db):
+            self.feeds.save(db)
 
     # --- paging ----------------------------------------------------------------
     def keep_paging(self, new_on_page: int, items_on_page: int, quiet_pages: int) -> bool:

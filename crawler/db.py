@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import sqlite_utils
@@ -39,7 +39,12 @@ def migrations() -> list[tuple[str, Migration]]:
 
 def utc_now() -> str:
     """The current time as ISO 8601 UTC with seconds precision."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return _utc_text(int(time.time()))
+
+
+@lru_cache(maxsize=1)  # the writer asks many times a second; format each second once
+def _utc_text(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 BUSY_TIMEOUT_SECONDS = 30

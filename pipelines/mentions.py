@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 
 from crawler import offload
 from crawler.items import ArticleItem
-from crawler.mentions import article_mentions, detector_for
+from crawler.mentions import ahead, article_mentions, detector_for
 
 
 class MentionsPipeline(offload.OffloadingStage):
@@ -32,6 +32,9 @@ class MentionsPipeline(offload.OffloadingStage):
         return cls(settings.get("CRAWLER_LEXICON"), settings.getbool("CRAWLER_OFFLOAD_PROCESS"))
 
     def process_item(self, item: ArticleItem) -> Any:
+        found = ahead.take(item, self.lexicon)  # by the normalise stage's worker call
+        if found is not None:
+            return _attach(item, found)
         if self.offloader is None:
             return _attach(item, article_mentions(self.lexicon, item.title, item.body))
         return self._offloaded(item)

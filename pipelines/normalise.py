@@ -11,17 +11,22 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.settings import Settings
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 
 from crawler import offload
 from crawler.dates import parse_date
 from crawler.items import ArticleItem
+from crawler.mentions import ahead
 from crawler.normalisation import (
     INVISIBLE,
     SOURCE_FIELDS,
     normalise_text,
     normalised_fields,
 )
+from pipelines.mentions import MentionsPipeline
 
 __all__ = [
     "INVISIBLE",
@@ -49,12 +54,24 @@ def _update(item: ArticleItem, values: dict[str, Any]) -> None:
 
 
 class NormalisePipeline(offload.OffloadingStage):
+    """``mentions_ahead``: the crawl's mentions stage comes later, so the
+    worker finds the mentions in the same call (see :mod:`crawler.mentions.ahead`);
+    ``lexicon`` is that stage's lexicon."""
+
     def __init__(
-        self, stats: StatsCollector, min_body_chars: int = 0, use_worker: bool = False
+        self,
+        stats: StatsCollector,
+        min_body_chars: int = 0,
+        use_worker: bool = False,
+        *,
+        mentions_ahead: bool = False,
+        lexicon: str | None = None,
     ) -> None:
         self.stats = stats
         self.min_body_chars = min_body_chars
         self.use_worker = use_worker
+        self.mentions_ahead = mentions_ahead
+        self.lexicon = lexicon
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -63,6 +80,8 @@ class NormalisePipeline(offload.OffloadingStage):
             crawler.stats,
             settings.getint("CRAWLER_MIN_BODY_CHARS"),
             settings.getbool("CRAWLER_OFFLOAD_PROCESS"),
+            mentions_ahead=_has_later_stage(settings, cls, MentionsPipeline),
+            lexicon=settings.get("CRAWLER_LEXICON"),
         )
 
     def process_item(self, item: ArticleItem) -> Any:
@@ -73,7 +92,15 @@ class NormalisePipeline(offload.OffloadingStage):
     async def _offloaded(self, item: ArticleItem) -> ArticleItem:
         assert self.offloader is not None
         fields = _source_fields(item)
-        _update(item, await self.offloader.call("crawler.normalisation:normalised_fields", fields))
+        if not self.mentions_ahead:
+            values = await self.offloader.call("crawler.normalisation:normalised_fields", fields)
+            _update(item, values)
+            return self.check(item)
+        values, found = await self.offloader.call(
+            "crawler.mentions.ahead:normalised_with_mentions", fields, self.lexicon
+        )
+        _update(item, values)
+        ahead.keep(item, self.lexicon, found)
         return self.check(item)
 
     def check(self, item: ArticleItem) -> ArticleItem:
@@ -94,3 +121,13 @@ class NormalisePipeline(offload.OffloadingStage):
         if no_date or short:
             self.stats.inc_value("crawler/items_incomplete")
         return item
+
+
+def _has_later_stage(settings: Settings, stage: type, later: type) -> bool:
+    """Whether the crawl's item pipelines run a ``later`` stage after ``stage``."""
+    order = [
+        load_object(path) for path in build_component_list(settings.getwithbase("ITEM_PIPELINES"))
+    ]
+    mine = [i for i, cls in enumerate(order) if isinstance(cls, type) and issubclass(cls, stage)]
+    theirs = [i for i, cls in enumerate(order) if isinstance(cls, type) and issubclass(cls, later)]
+    return bool(mine and theirs) and min(mine) < max(theirs)

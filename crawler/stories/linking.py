@@ -24,8 +24,8 @@ in which the crawl stored them.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -72,7 +72,8 @@ def _nodes(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[Nod
 
 
 def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # time.strftime of a struct is a third of datetime's cost; called twice per article.
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def attribution_columns(values: dict[str, Any]) -> dict[str, str | None]:

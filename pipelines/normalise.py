@@ -92,15 +92,16 @@ class NormalisePipeline(offload.OffloadingStage):
     async def _offloaded(self, item: ArticleItem) -> ArticleItem:
         assert self.offloader is not None
         fields = _source_fields(item)
-        if not self.mentions_ahead:
+        found = None
+        if self.mentions_ahead:
+            values, found = await self.offloader.call(
+                "crawler.mentions.ahead:normalised_with_mentions", fields, self.lexicon
+            )
+        else:
             values = await self.offloader.call("crawler.normalisation:normalised_fields", fields)
-            _update(item, values)
-            return self.check(item)
-        values, found = await self.offloader.call(
-            "crawler.mentions.ahead:normalised_with_mentions", fields, self.lexicon
-        )
         _update(item, values)
-        ahead.keep(item, self.lexicon, found)
+        if found is not None:
+            ahead.keep(item, self.lexicon, found)
         return self.check(item)
 
     def check(self, item: ArticleItem) -> ArticleItem:
@@ -125,9 +126,13 @@ class NormalisePipeline(offload.OffloadingStage):
 
 def _has_later_stage(settings: Settings, stage: type, later: type) -> bool:
     """Whether the crawl's item pipelines run a ``later`` stage after ``stage``."""
-    order = [
-        load_object(path) for path in build_component_list(settings.getwithbase("ITEM_PIPELINES"))
-    ]
-    mine = [i for i, cls in enumerate(order) if isinstance(cls, type) and issubclass(cls, stage)]
-    theirs = [i for i, cls in enumerate(order) if isinstance(cls, type) and issubclass(cls, later)]
+    paths = build_component_list(settings.getwithbase("ITEM_PIPELINES"))
+    classes = [load_object(path) for path in paths]
+
+    def positions(kind: type) -> list[int]:
+        return [
+            i for i, cls in enumerate(classes) if isinstance(cls, type) and issubclass(cls, kind)
+        ]
+
+    mine, theirs = positions(stage), positions(later)
     return bool(mine and theirs) and min(mine) < max(theirs)

@@ -4,7 +4,9 @@ A Python ``set`` of ints costs about 60 bytes an entry, so a backfill of a
 large archive grows the crawl by tens of megabytes just remembering what it
 saw. :class:`DigestSet` keeps 8 bytes an entry: a sorted ``array('Q')``
 searched with ``bisect``, plus a small set of recent additions merged into
-it now and then (timsort merges the two sorted runs in linear time).
+it now and then. The merge runs in numpy on the raw 8-byte values: building
+it from Python ints made a 60-byte object per entry at every merge, a peak
+that grew with the crawl and left the heap fragmented.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import hashlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
+
+import numpy as np
 
 
 def digest64(text: str) -> int:
@@ -28,7 +32,7 @@ class DigestSet:
     RECENT_LIMIT = 4096
 
     def __init__(self, values: Iterable[int] = ()) -> None:
-        self._sorted = array("Q", sorted(set(values)))
+        self._sorted = _packed(np.unique(np.fromiter(values, dtype=np.uint64)))
         self._recent: set[int] = set()
 
     def __contains__(self, value: int) -> bool:
@@ -43,9 +47,18 @@ class DigestSet:
             return False
         self._recent.add(value)
         if len(self._recent) >= self.RECENT_LIMIT:
-            self._sorted = array("Q", sorted([*self._sorted, *self._recent]))
+            recent = np.fromiter(self._recent, dtype=np.uint64, count=len(self._recent))
             self._recent.clear()
+            # The recent values are not in the array (add checked), so no unique().
+            merged = np.concatenate((np.frombuffer(self._sorted, dtype=np.uint64), recent))
+            merged.sort()
+            self._sorted = _packed(merged)
         return True
 
     def __len__(self) -> int:
         return len(self._sorted) + len(self._recent)
+
+
+def _packed(values: np.ndarray) -> array:
+    """Sorted unique uint64 values as an ``array('Q')`` (bisect is fast on it, not on numpy)."""
+    return array("Q", values.astype(np.uint64, copy=False).tobytes())

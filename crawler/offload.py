@@ -7,8 +7,12 @@ fetches nor parses. Stages hand such pure work to one worker process instead
 and await the result, while the reactor goes on with other responses.
 
 Calls queued within a few milliseconds travel together as one message, so the
-reactor thread pays a pickle and a future per item, not a round trip. If the
-worker dies, what it had not answered is computed in this process: a crashed
+reactor thread pays a pickle and a future per item, not a round trip. The
+calls in the worker's hands are bounded: when it falls behind (it runs at
+the lowest priority, so it does whenever the reactor and the sites keep both
+cores busy), the reactor thread waits for it instead of parsing more pages
+into items that would only queue up, so a crawl's memory does not depend on
+how long it runs. If the worker dies, what it had not answered is computed in this process: a crashed
 worker slows the crawl down but loses nothing.
 """
 
@@ -23,6 +27,7 @@ import multiprocessing
 import pickle
 import queue
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from functools import cache
@@ -33,6 +38,9 @@ logger = logging.getLogger(__name__)
 # Calls gathered before a message leaves, and the longest the first one waits.
 MAX_BATCH = 100
 LINGER_SECONDS = 0.01
+# Unanswered calls at which the reactor waits for the worker, until half are
+# answered. Two full messages: the worker always has the next one at hand.
+MAX_UNANSWERED = 2 * MAX_BATCH
 
 Call = tuple[int, str, tuple[Any, ...]]  # (call id, "module:function", arguments)
 
@@ -103,6 +111,11 @@ class Offloader:
         self._flush_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.alive = True
+        # Calls sent and not answered yet: counted down by the receiver thread
+        # as answers arrive, so a waiting reactor thread sees them at once.
+        self._unanswered = 0
+        self._answered = threading.Condition()
+        self.waited_seconds = 0.0  # how long the reactor waited for the worker
         # Pipe writes and reads block; threads keep them off the reactor.
         self._sends: queue.SimpleQueue = queue.SimpleQueue()
         self._sender = threading.Thread(target=self._send_loop, name="offload-send", daemon=True)
@@ -121,7 +134,11 @@ class Offloader:
         if not self.alive:
             _settle(future, run_calls([call])[0])
             return future
+        if self._unanswered >= MAX_UNANSWERED:
+            self._wait_for_worker()
         self._waiting[call[0]] = (future, call)
+        with self._answered:
+            self._unanswered += 1
         self._pending.append(call)
         if len(self._pending) >= MAX_BATCH:
             self._flush()
@@ -136,6 +153,15 @@ class Offloader:
         if self._pending:
             self._sends.put(self._pending)
             self._pending = []
+
+    def _wait_for_worker(self) -> None:
+        """Block the reactor thread until the worker has answered half its calls."""
+        self._flush()
+        started = time.monotonic()
+        with self._answered:
+            while self.alive and self._unanswered > MAX_UNANSWERED // 2:
+                self._answered.wait(timeout=1.0)
+        self.waited_seconds += time.monotonic() - started
 
     def _deliver(self, answers: list[tuple[int, bool, Any]]) -> None:
         for answer in answers:
@@ -172,12 +198,17 @@ class Offloader:
                 answers = self._inbox.recv()
             except (EOFError, OSError):
                 break
+            with self._answered:
+                self._unanswered -= len(answers)
+                self._answered.notify_all()
             if self._loop is not None:
                 try:
                     self._loop.call_soon_threadsafe(self._deliver, answers)
                 except RuntimeError:
                     break
-        self.alive = False
+        with self._answered:
+            self.alive = False
+            self._answered.notify_all()
         if self._loop is not None:
             # A closed loop raises: nobody waits any more.
             with contextlib.suppress(RuntimeError):

@@ -79,3 +79,51 @@ def test_the_crawl_process_returns_them(tmp_path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.split()[-1]) < 8
+
+
+# 512 blocks of 64 KB (below the mapping threshold, so inside the heap, as
+# socket reads are), every other one freed: the holes cannot merge, so their
+# pages stay resident until something trims the heap. Prints the MB of the
+# freed ones still resident after ``wait`` seconds.
+HEAP_PROBE = """
+import sys, time
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) // 1024
+from crawler import malloc_policy
+mode, wait = sys.argv[1], float(sys.argv[2])
+if mode == "thread":
+    malloc_policy.TRIM_SECONDS = 0.2
+    assert malloc_policy.return_freed_memory()
+blocks = [bytes([65 + i % 26]) * (60 << 10) for i in range(512)]
+before = rss_mb()
+del blocks[::2]
+if mode == "now":
+    assert malloc_policy.trim()
+time.sleep(wait)
+print(15 - (before - rss_mb()))
+"""
+
+
+def _heap_retained_mb(mode: str, wait: float) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", HEAP_PROBE, mode, str(wait)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout)
+
+
+def test_free_pages_inside_the_heap_stay_resident_without_a_trim() -> None:
+    assert _heap_retained_mb("none", 0) > 10
+
+
+def test_a_trim_gives_them_back() -> None:
+    assert _heap_retained_mb("now", 0) < 4
+
+
+def test_the_policy_trims_them_every_few_seconds() -> None:
+    assert _heap_retained_mb("thread", 1.0) < 4

@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,42 @@ def test_a_killed_worker_loses_no_call() -> None:
     worker, results, after = asyncio.run(_with_worker(body))
     assert results[20:] == list(range(50))
     assert after == 2
+    assert not worker.alive
+
+
+def test_the_calls_in_the_workers_hands_are_bounded() -> None:
+    """A worker behind makes the caller wait, so unanswered calls stay bounded."""
+    calls = offload.MAX_UNANSWERED * 3
+
+    async def body(worker):
+        futures, most = [], 0
+        for _ in range(calls):
+            futures.append(worker.call("time:sleep", 0.002))
+            most = max(most, worker._unanswered)
+        await asyncio.wait_for(asyncio.gather(*futures), timeout=60)
+        return worker, most
+
+    worker, most = asyncio.run(_with_worker(body))
+    assert most == offload.MAX_UNANSWERED  # reached, never passed
+    assert worker.waited_seconds > 0  # the caller did wait
+    assert worker._unanswered == 0
+
+
+def test_a_worker_killed_while_the_caller_waits_for_it_loses_no_call() -> None:
+    async def body(worker):
+        threading.Timer(0.3, os.kill, (worker.process.pid, signal.SIGKILL)).start()
+        # Each call takes the worker 20 ms: the caller waits within the first
+        # few hundred, and the kill comes while it waits.
+        futures = [worker.call("operator:add", n, 1) for n in range(offload.MAX_UNANSWERED)]
+        futures += [worker.call("time:sleep", 0.02) for _ in range(offload.MAX_UNANSWERED)]
+        futures += [worker.call("operator:add", n, 2) for n in range(offload.MAX_UNANSWERED)]
+        results = await asyncio.wait_for(asyncio.gather(*futures), timeout=60)
+        return worker, results
+
+    worker, results = asyncio.run(_with_worker(body))
+    count = offload.MAX_UNANSWERED
+    assert results[:count] == [n + 1 for n in range(count)]
+    assert results[2 * count :] == [n + 2 for n in range(count)]
     assert not worker.alive
 
 

@@ -60,5 +60,5 @@ class DigestSet:
 
 
 def _packed(values: np.ndarray) -> array:
-    """Sorted unique uint64 values as an ``array('Q')`` (bisect is fast on it, not on numpy)."""
-    return array("Q", values.astype(np.uint64, copy=False).tobytes())
+    """Sorted unique ``uint64`` values as an ``array('Q')`` (bisect is fast on it, not on numpy)."""
+    return array("Q", values.tobytes())

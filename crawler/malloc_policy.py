@@ -28,6 +28,7 @@ import ctypes
 import ctypes.util
 import os
 import threading
+import time
 from functools import cache
 
 # mallopt() parameters (glibc's malloc.h).
@@ -78,8 +79,8 @@ def trim() -> bool:
 
 
 def _trim_forever() -> None:
-    stop = threading.Event()  # never set: a daemon thread ends with its process
-    while not stop.wait(TRIM_SECONDS):
+    while True:  # a daemon thread: it ends with its process
+        time.sleep(TRIM_SECONDS)
         trim()
 
 

@@ -12,8 +12,8 @@ calls in the worker's hands are bounded: when it falls behind (it runs at
 the lowest priority, so it does whenever the reactor and the sites keep both
 cores busy), the reactor thread waits for it instead of parsing more pages
 into items that would only queue up, so a crawl's memory does not depend on
-how long it runs. If the worker dies, what it had not answered is computed in this process: a crashed
-worker slows the crawl down but loses nothing.
+how long it runs. If the worker dies, what it had not answered is computed in
+this process: a crashed worker slows the crawl down but loses nothing.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import json
 import logging
 from contextlib import closing
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -14,6 +15,7 @@ from crawler.alerts import enqueue_health_alert
 from crawler.blocking import off_reactor
 from crawler.db import open_db, transaction, utc_now
 from crawler.health import RunFacts, evaluate
+from crawler.spiders.discovery import STAT_MISSING_HINTS, STAT_REPORT
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +40,9 @@ class SpiderErrorCounter(logging.Handler):
 
 
 def run_status(finish_reason: str | None, stats: dict[str, Any]) -> str:
-    """``ok``, ``partial`` (finished with errors) or ``failed``."""
-    if finish_reason != "finished":
+    """``ok``, ``partial`` (finished with errors) or ``failed`` (also when no list,
+    feed or listing could be read: such a run got nothing, whatever else it did)."""
+    if finish_reason != "finished" or stats.get(STAT_REPORT):
         return "failed"
     errors = stats.get("crawler/errors", 0)
     responses = stats.get("downloader/response_count", 0)
@@ -62,8 +65,23 @@ def run_row(stats: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
         "items_unchanged": stats.get("crawler/items_unchanged", 0),
         "items_dropped": stats.get("item_dropped_count", 0),
         "errors": stats.get("crawler/errors", 0),
+        "warnings": run_warnings(stats),
         "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
     }
+
+
+def run_warnings(stats: dict[str, Any]) -> str | None:
+    """What a maintainer should fix even though the run worked: configured paths that
+    answered 404 or 410."""
+    missing = stats.get(STAT_MISSING_HINTS) or []
+    if not missing:
+        return None
+    return "configured but missing (404): " + ", ".join(_path_of(url) for url in missing)
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "") or url
 
 
 class CrawlRunRecorder:

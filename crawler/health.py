@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 from scrapy.settings import BaseSettings
 
+from crawler.spiders.discovery import STAT_REPORT
+
 
 @dataclass
 class RunFacts:
@@ -33,11 +35,20 @@ class Check:
         return (self.__doc__ or type(self).__name__).strip().splitlines()[0].format(**numbers)
 
 
+class DiscoveryFailed(Check):
+    """{report}"""
+
+    def failed(self, facts: RunFacts) -> dict[str, Any] | None:
+        report = facts.stats.get(STAT_REPORT)
+        return {"report": report} if report else None
+
+
 class RunFailed(Check):
     """The run ended as {status} ({reason})."""
 
     def failed(self, facts: RunFacts) -> dict[str, Any] | None:
-        if facts.status == "failed":
+        # A run whose discovery read nothing is reported by DiscoveryFailed, which says why.
+        if facts.status == "failed" and not facts.stats.get(STAT_REPORT):
             reason = facts.stats.get("finish_reason") or "errors only"
             return {"status": facts.status, "reason": reason}
         return None
@@ -80,7 +91,12 @@ class ExtractionDrift(Check):
         return None
 
 
-CHECKS: list[Check] = [RunFailed(), NothingNewWhileFeedsChange(), ExtractionDrift()]
+CHECKS: list[Check] = [
+    DiscoveryFailed(),
+    RunFailed(),
+    NothingNewWhileFeedsChange(),
+    ExtractionDrift(),
+]
 
 
 def evaluate(facts: RunFacts, checks: list[Check] | None = None) -> list[str]:

@@ -36,6 +36,7 @@ class RunSummary:
     seconds: float
     health: str = "healthy"
     health_reasons: str | None = None
+    warnings: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -49,6 +50,8 @@ class RunSummary:
         )
         if self.health == "unhealthy":
             text += f"; UNHEALTHY: {self.health_reasons}"
+        if self.warnings:
+            text += f"; {self.warnings}"
         return text
 
 
@@ -120,4 +123,5 @@ def summarise(stats: dict[str, Any], source: str, settings: Settings) -> RunSumm
         seconds=seconds,
         health=row.get("health") or "unhealthy",
         health_reasons=row.get("health_reasons") or (None if row else "the run left no record"),
+        warnings=row.get("warnings"),
     )

@@ -19,6 +19,7 @@ COLUMNS = (
     "status",
     "health",
     "health_reasons",
+    "warnings",
     "requests",
     "items_new",
     "items_updated",
@@ -72,6 +73,8 @@ def command(db: Path, runs: int, as_json: bool) -> None:
             f"{spider}: {state}"
             + (f" — {latest['health_reasons']}" if latest["health_reasons"] else "")
         )
+        if latest["warnings"]:
+            click.echo(f"  warning: {latest['warnings']}")
         for row in rows:
             click.echo(
                 f"  #{row['id']} {row['started_at']} {row['status']:<11} "

@@ -11,11 +11,13 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from crawler.blocking import off_reactor
 from crawler.db import open_db, transaction
 from crawler.digests import DigestSet, digest64
 from crawler.feeds import FeedTracker
+from crawler.spiders.discovery import DiscoveryLog
 from crawler.urls import canonical_url
 
 
@@ -29,6 +31,7 @@ class SourceSpider(scrapy.Spider):
     refetch: bool
     known: DigestSet
     feeds: FeedTracker
+    discovery: DiscoveryLog
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -49,6 +52,7 @@ class SourceSpider(scrapy.Spider):
         self.refetch = settings.getbool("CRAWLER_REFETCH")
         self.overlap_pages = settings.getint("CRAWLER_OVERLAP_PAGES")
         self.db_path = settings.get("CRAWLER_DB")
+        self.discovery = DiscoveryLog()
         db = open_db(self.db_path)
         try:
             rows = db.execute("SELECT url FROM articles WHERE source = ?", [self.name])
@@ -97,6 +101,69 @@ class SourceSpider(scrapy.Spider):
     def _save_feeds(self) -> None:
         with closing(open_db(self.db_path)) as db, transaction(db):
             self.feeds.save(db)
+
+    # --- discovery accounting -----------------------------------------------------
+    def discovery_request(
+        self, url: str, kind: str, *, hint: bool = False, **kwargs: Any
+    ) -> scrapy.Request:
+        """A request that finds articles (list, feed, sitemap …): every answer reaches
+        its callback, which first calls :meth:`discovery_answer`; failures are counted."""
+        meta = {
+            **kwargs.pop("meta", {}),
+            "discovery": kind,
+            "discovery_hint": hint,
+            "handle_httpstatus_all": True,
+        }
+        kwargs.setdefault("errback", self.discovery_error)
+        return scrapy.Request(url, meta=meta, **kwargs)
+
+    def discovery_answer(self, response: Response) -> bool:
+        """Note what a discovery request answered; True when it can be parsed (2xx, 304)."""
+        meta = response.meta
+        ok = self.discovery.answered(
+            meta.get("discovery", "discovery"),
+            response.url,
+            response.status,
+            response.body,
+            meta.get("discovery_hint", False),
+        )
+        if not ok:
+            self.logger.warning(
+                "%s %s answered %s",
+                meta.get("discovery", "discovery"),
+                response.url,
+                response.status,
+            )
+        self._sync_discovery_stats()
+        return ok
+
+    def discovery_parsed(self) -> None:
+        """A discovery answer was read (a list, feed, sitemap or listing; 304 counts)."""
+        self.discovery.parsed_one()
+        self._sync_discovery_stats()
+
+    def discovery_unusable(self, response: Response, why: str) -> None:
+        """A discovery answer came but could not be read."""
+        meta = response.meta
+        self.discovery.unusable(
+            meta.get("discovery", "discovery"), response.url, why, meta.get("discovery_hint", False)
+        )
+        self._sync_discovery_stats()
+
+    def discovery_error(self, failure: Failure) -> None:
+        """Errback of discovery requests: no answer at all (after retries)."""
+        request = failure.request  # type: ignore[attr-defined]
+        error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        kind = request.meta.get("discovery", "discovery")
+        self.discovery.failed(kind, request.url, error, request.meta.get("discovery_hint", False))
+        self.logger.warning("%s %s failed: %s", kind, request.url, error)
+        self._sync_discovery_stats()
+
+    def _sync_discovery_stats(self) -> None:
+        # Kept current as answers come: the run recorder reads the stats when the
+        # spider closes, before the spider's own closed() runs.
+        for key, value in self.discovery.stats().items():
+            self.crawler.stats.set_value(key, value)
 
     # --- paging ----------------------------------------------------------------
     def keep_paging(self, new_on_page: int, items_on_page: int, quiet_pages: int) -> bool:

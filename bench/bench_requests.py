@@ -1,11 +1,13 @@
 """Requests per scheduled run against the replica: what an incremental run costs the sites.
 
-    python bench/bench_requests.py [--articles N] [--new K]
+    python bench/bench_requests.py [--articles N] [--new K] [--profiles laravel,configured]
 
-Runs `crawler run` three times against one replica: a first run (empty
-database), a second run with nothing new, and a run after the replica
-published K new articles per source. Prints the requests each site served per
-run (robots.txt counted apart) next to the articles stored.
+For each Arna Press profile of the replica (``laravel``: found only by discovery;
+``configured``: what the TOML describes) runs `crawler run` three times against
+one replica: a first run (empty database), a second run with nothing new, and a
+run after the replica published K new articles per source. Prints the requests
+each site served per run (robots.txt counted apart) next to the articles stored,
+the profiles side by side.
 """
 
 from __future__ import annotations
@@ -47,16 +49,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--new", type=int, default=10)
+    parser.add_argument("--profiles", default="laravel,configured")
     args = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, Replica(articles=args.articles, seed=11) as rep:
+    for profile in args.profiles.split(","):
+        rows += measure(args.articles, args.new, profile)
+    print(f"replica: {args.articles} articles per source; akimat items exist in ru, kk (and en)")
+    print(
+        f"{'profile':<12}{'run':<22}{'site':<11}{'requests':>9}{'robots':>8}{'stored':>8}{'wall s':>8}"
+    )
+    for profile, label, site, requests, robots, new, seconds in rows:
+        print(f"{profile:<12}{label:<22}{site:<11}{requests:>9}{robots:>8}{new:>8}{seconds:>8.1f}")
+
+
+def measure(articles: int, new: int, profile: str) -> list[tuple]:
+    rows = []
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Replica(articles=articles, seed=11, profile=profile) as rep,
+    ):
         db = Path(tmp) / "bench.db"
         settings = [*FAST, "-s", f"CRAWLER_AKIMAT_URL={rep.urls['akimat']}",
                     "-s", f"CRAWLER_ARNAPRESS_URL={rep.urls['arnapress']}"]  # fmt: skip
         before: dict[str, int] = {}
-        for label in ("first run", "nothing new", f"{args.new} new per source"):
+        for label in ("first run", "nothing new", f"{new} new per source"):
             if label.endswith("per source"):
-                rep.set_articles(args.articles + args.new)
+                rep.set_articles(articles + new)
             mark = len(rep.request_log)
             started = time.monotonic()
             result = subprocess.run(
@@ -69,13 +87,11 @@ def main() -> None:
             counts = count_requests(rep.request_log, mark)
             now = stored(db)
             for site in ("akimat", "arnapress"):
-                rows.append((label, site, counts[(site, "other")], counts[(site, "robots")],
-                             now.get(site, 0) - before.get(site, 0), seconds))  # fmt: skip
+                rows.append((profile, label, site, counts[(site, "other")],
+                             counts[(site, "robots")], now.get(site, 0) - before.get(site, 0),
+                             seconds))  # fmt: skip
             before = now
-    print(f"replica: {args.articles} articles per source; akimat items exist in ru, kk (and en)")
-    print(f"{'run':<22}{'site':<11}{'requests':>9}{'robots':>8}{'stored':>8}{'wall s':>8}")
-    for label, site, requests, robots, new, seconds in rows:
-        print(f"{label:<22}{site:<11}{requests:>9}{robots:>8}{new:>8}{seconds:>8.1f}")
+    return rows
 
 
 if __name__ == "__main__":

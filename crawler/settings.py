@@ -18,7 +18,11 @@ CRAWLER_DB = os.environ.get("CRAWLER_DB", "crafts.db")
 CRAWLER_AKIMAT_URL = os.environ.get("CRAWLER_AKIMAT_URL", "https://www.gov.kz")
 CRAWLER_AKIMAT_PROJECT = os.environ.get("CRAWLER_AKIMAT_PROJECT", "almaty")
 CRAWLER_AKIMAT_LANGS = ["ru", "kk", "en"]
-CRAWLER_AKIMAT_PAGE_SIZE = 20
+CRAWLER_AKIMAT_PAGE_SIZE = 100
+# The API's first page number (clients seen use 1; one used 0), and its timeout:
+# gov.kz answers slowly, clients wait 40-90 s.
+CRAWLER_AKIMAT_FIRST_PAGE = 1
+CRAWLER_AKIMAT_TIMEOUT = 90.0
 CRAWLER_ARNAPRESS_URL = os.environ.get("CRAWLER_ARNAPRESS_URL", "https://arnapress.kz")
 CRAWLER_CONTACT_URL = os.environ.get(
     "CRAWLER_CONTACT_URL", "https://github.com/crafts-monitor/crafts-crawler"
@@ -50,6 +54,10 @@ CRAWLER_STORY_CITED_THRESHOLD = 0.15
 CRAWLER_LEXICON = os.environ.get("CRAWLER_LEXICON") or None
 # Refetch articles that are already stored (to pick up edits).
 CRAWLER_REFETCH = False
+# Configured discovery paths (hints) that answered 404 are asked again after this long.
+CRAWLER_HINT_RECHECK_HOURS = 24.0
+# A URL shape whose pages were not articles this many times (and never one) is dropped.
+CRAWLER_DISCOVERY_SHAPE_MISSES = 3
 
 # --- crawl health -------------------------------------------------------------
 # A body shorter than this counts as incomplete (extraction drift).

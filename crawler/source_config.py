@@ -25,7 +25,10 @@ def load_source_config(name: str) -> dict[str, Any]:
         raise SourceConfigError(f"no source config {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SourceConfigError(f"{path}: {exc}") from None
-    for section in ("source", "discovery"):
-        if section not in config:
-            raise SourceConfigError(f"{path}: missing [{section}] table")
+    if "source" not in config:
+        raise SourceConfigError(f"{path}: missing [source] table")
+    # Discovery finds a site by itself: [discovery] only adds hints and pins.
+    discovery = config.setdefault("discovery", {})
+    if not isinstance(discovery, dict):
+        raise SourceConfigError(f"{path}: [discovery] must be a table")
     return config

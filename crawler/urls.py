@@ -27,17 +27,24 @@ def is_tracking_param(name: str) -> bool:
 def canonical_url(url: str) -> str:
     """Normalise ``url``: lower-case scheme and host, no ``www.``, no default
     port, no fragment, no tracking parameters, sorted query, no trailing slash.
+    Never raises: a URL urllib cannot read comes back as given.
 
     Content-selecting parameters such as gov.kz's ``lang`` are kept: each
     language version is an article of its own. Paths are percent-encoded one way
     (a Cyrillic slug as typed and as a browser escapes it is one URL).
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # "http://[x": nothing to normalise, and one bad link must not raise
+        return url.strip()
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]
-    port = parts.port
+    try:
+        port: int | str | None = parts.port
+    except ValueError:  # out of range or not a number ("x:99999"): kept as written
+        port = parts.netloc.rpartition(":")[2]
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     path = quote(unquote(parts.path), safe=PATH_SAFE) or "/"

@@ -16,64 +16,81 @@ import gzip
 import json
 import sys
 import tempfile
-import urllib.request
-import uuid
 from pathlib import Path
-
-import bcrypt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from crawler.doctor.fetch import Fetcher
+from crawler.spiders import govkz
 from tests.spider_outputs import MANIFEST, RECORDED, golden_path, load_manifest, run_entry
 
-API = "/api/v1/public/content-manager/news"
-LIST_QUERY = "?sort-by=created_date:DESC&projects=eq:almaty&page=1&size=20"
+# Every recording is a page of the bundled replica, not of the live site.
+ORIGIN = "replica (crawler/replica), not the live site"
 
 
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[bytes, str]:
-    request = urllib.request.Request(url, headers=headers or {})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.read(), response.headers.get("Content-Type", "")
-
-
-def record(replica) -> list[dict]:
+def record(replica, configured) -> list[dict]:
+    """Pages of the evidence-shaped replica (gov.kz behind its ticket, Arna Press as
+    discovery finds it) and a few of the site the TOML describes (``configured``)."""
     today = dt.date.today().isoformat()
-    akimat, arna = replica.urls["akimat"], replica.urls["arnapress"]
-    token = str(uuid.uuid4())
-    auth = {"token": token, "hash": bcrypt.hashpw(token.encode(), bcrypt.gensalt(4)).decode()}
-    corpus = replica.corpus
-    items = corpus.akimat_items()
-    en_item = next(i for i in items if "en" in i.langs)
-    craft_item = next(i for i in items if i.categories)
-    articles = corpus.arnapress_articles()
+    akimat, arna, arna_v1 = (
+        replica.urls["akimat"],
+        replica.urls["arnapress"],
+        configured.urls["arnapress"],
+    )
+    fetcher = Fetcher("crafts-crawler/0.1 (fixtures)", delay=0, timeout=10)
+    site = govkz.site_headers(akimat, "almaty")
+    fetcher.fetch(
+        "ticket",
+        akimat + govkz.TICKET_V1,
+        method="POST",
+        data=b"{}",
+        headers={"Content-Type": "application/json", **site},
+    )
+    list_url = govkz.list_url(akimat, "almaty", 1, 100)
+    laravel = replica.arnapress
+    articles = replica.corpus.arnapress_articles()
     ru_article = next(a for a in articles if a.lang == "ru" and a.categories)
     kk_article = next(a for a in articles if a.lang == "kk")
     copy = next(a for a in articles if a.copy_of is not None)
-    first = {"page": 1, "quiet_pages": 0}
+    old_ru = next(a for a in configured.corpus.arnapress_articles() if a.lang == "ru")
+    home = {"quiet_pages": 0, "home": True}
+
+    def page(lang: str) -> dict:
+        return {"page": {"lang": lang, "page": 1, "quiet": 0}}
+
     plan = [
-        ("akimat", "api_list_ru", "api_list", akimat + API + LIST_QUERY, {"lang": "ru", **first}),
-        ("akimat", "api_list_kk", "api_list", akimat + API + LIST_QUERY, {"lang": "kk", **first}),
-        ("akimat", "api_item_ru", "api_item", f"{akimat}{API}/{craft_item.id}", {"lang": "ru"}),
-        ("akimat", "api_item_kk", "api_item", f"{akimat}{API}/{craft_item.id}", {"lang": "kk"}),
-        ("akimat", "api_item_en", "api_item", f"{akimat}{API}/{en_item.id}", {"lang": "en"}),
-        ("arnapress", "listing_ru", "listing", arna + "/ru/news", {"quiet_pages": 0, "lang": "ru"}),
-        ("arnapress", "listing_kk_p2", "listing", arna + "/kz/news?page=2", {"quiet_pages": 0, "lang": "kk"}),
-        ("arnapress", "rss_kk", "feed", arna + "/kz/rss.xml", {"lang": "kk"}),
-        ("arnapress", "sitemap_index", "sitemap", arna + "/sitemap.xml", {}),
-        ("arnapress", "sitemap_news", "sitemap", arna + "/sitemap-news.xml", {}),
-        ("arnapress", "article_ru_crafts", "article", arna + ru_article.path, {"lang": "ru"}),
-        ("arnapress", "article_kk", "article", arna + kk_article.path, {"lang": "kk"}),
-        ("arnapress", "article_copy", "article", arna + copy.path, {"lang": copy.lang}),
+        ("akimat", "api_list_ru", "api_list", list_url, page("ru")),
+        ("akimat", "api_list_kk", "api_list", list_url, page("kk")),
+        ("akimat", "api_list_en", "api_list", list_url, page("en")),
+        ("akimat", "api_graphql_kk", "api_graphql", akimat + govkz.GRAPHQL, page("kk")),
+        ("arnapress", "home_ru", "home", arna + "/", {**home, "lang": "ru"}),
+        ("arnapress", "home_kk_p2", "listing", arna + "/kz?page=2", {"quiet_pages": 0, "lang": "kk"}),
+        ("arnapress", "feed_kk", "feed", arna + "/kz/feed", {"lang": "kk"}),
+        ("arnapress", "sitemap_index", "sitemap", arna + "/sitemaps/index.xml", {}),
+        ("arnapress", "article_ru_crafts", "article", arna + laravel.public_path(ru_article), {"lang": "ru"}),
+        ("arnapress", "article_kk", "article", arna + laravel.public_path(kk_article), {"lang": "kk"}),
+        ("arnapress", "article_copy", "article", arna + laravel.public_path(copy), {"lang": copy.lang}),
+        ("arnapress", "configured_article_v1", "article", arna_v1 + old_ru.path, {"lang": "ru"}),
     ]  # fmt: skip
     manifest = []
     for source, name, kind, url, args in plan:
-        headers = {**auth, "accept-language": args["lang"]} if source == "akimat" else {}
-        body, content_type = fetch(url, headers)
+        if kind == "api_list":
+            lang = args["page"]["lang"]
+            answer = fetcher.fetch(name, url, headers={"accept-language": lang, **site})
+        elif kind == "api_graphql":
+            body = govkz.graphql_body("almaty", args["page"]["lang"], 1, 100)
+            headers = {"Content-Type": "application/json", **site}
+            answer = fetcher.fetch(name, url, method="POST", data=body, headers=headers)
+        else:
+            answer = fetcher.fetch(name, url)
+        assert answer.status == 200, (name, answer.status, answer.body[:200])
+        content_type = answer.content_type
         rtype = "json" if "json" in content_type else "xml" if "xml" in content_type else "html"
         folder = RECORDED / source
         folder.mkdir(parents=True, exist_ok=True)
         filename = f"{name}_{today}.{rtype}.gz"
-        (folder / filename).write_bytes(gzip.compress(body, mtime=0))
+        (folder / filename).write_bytes(gzip.compress(answer.body, mtime=0))
+        base = akimat if source == "akimat" else arna_v1 if url.startswith(arna_v1) else arna
         manifest.append(
             {
                 "source": source,
@@ -81,11 +98,12 @@ def record(replica) -> list[dict]:
                 "kind": kind,
                 "type": rtype,
                 "url": url,
-                "base_url": akimat if source == "akimat" else arna,
+                "base_url": base,
                 "file": f"{source}/{filename}",
                 "args": args,
                 "headers": {"Content-Type": content_type},
                 "recorded": today,
+                "origin": ORIGIN,
             }
         )
     return manifest
@@ -107,8 +125,11 @@ def main() -> None:
 
         for old in RECORDED.glob("*/*.gz"):
             old.unlink()
-        with Replica(articles=60, seed=0) as replica:
-            manifest = record(replica)
+        with (
+            Replica(articles=60, seed=0) as replica,
+            Replica(articles=60, seed=0, profile="configured") as configured,
+        ):
+            manifest = record(replica, configured)
         MANIFEST.parent.mkdir(parents=True, exist_ok=True)
         MANIFEST.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     write_goldens()

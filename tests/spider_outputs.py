@@ -24,12 +24,13 @@ SETTING = {"akimat": "CRAWLER_AKIMAT_URL", "arnapress": "CRAWLER_ARNAPRESS_URL"}
 RESPONSE_TYPES = {"json": TextResponse, "html": HtmlResponse, "xml": XmlResponse}
 # kind -> (callback name, extra keyword arguments taken from the recording)
 CALLBACKS = {
-    "api_list": ("parse_list", ("lang", "page", "quiet_pages")),
-    "api_item": ("parse_item", ("lang",)),
+    "api_list": ("parse_list", ("page",)),
+    "api_graphql": ("parse_graphql", ("page",)),
+    "home": ("parse_listing", ("quiet_pages", "home")),
     "listing": ("parse_listing", ("quiet_pages",)),
     "feed": ("parse_feed", ()),
     "sitemap": ("parse_sitemap", ()),
-    "article": ("parse_article", ()),
+    "article": ("parse_page", ()),
 }
 VOLATILE = ("fetched_at", "mentions", "extra", "body_html")
 

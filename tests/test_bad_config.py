@@ -140,6 +140,11 @@ CASES: list[tuple[str, dict[str, str], str]] = [
         ]
     ],
     ("run --db {db}", {"SMTP_HOST": "h", "ALERT_FROM": "a@b.kz", "SMTP_PORT": "x"}, "SMTP_PORT"),
+    # doctor: checked before any request
+    ("doctor --sources nosuch", {}, "--sources"),
+    ("doctor -s CRAWLER_ARNAPRESS_URL=arnapress.kz", {}, "CRAWLER_ARNAPRESS_URL"),
+    ("doctor -s DOWNLOAD_DELAY=-1", {}, "DOWNLOAD_DELAY"),
+    ("doctor -s nonsense", {}, "-s"),
     # status and serve
     ("status --db {db} --runs 0", {}, "--runs"),
     ("status --db {db} --runs many", {}, "--runs"),

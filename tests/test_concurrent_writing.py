@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.replica.corpus import akimat_versions
 from tests.helpers import ROOT, replica_args
 
 pytestmark = pytest.mark.slow
@@ -66,9 +67,7 @@ def test_a_second_writer_during_the_crawl_loses_no_article(tmp_path: Path) -> No
             stop.set()
             other.join(timeout=60)
         corpus = rep.corpus
-        expected = sum(len(i.langs) for i in corpus.akimat_items()) + len(
-            corpus.arnapress_articles()
-        )
+        expected = len(akimat_versions(corpus)) + len(corpus.arnapress_articles())
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     assert "could not be stored" not in crawl.stderr
     conn = sqlite3.connect(db)

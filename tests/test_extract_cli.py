@@ -38,7 +38,8 @@ def test_extract_json_matches_the_page(page: Path) -> None:
 
 def test_extract_reads_gzipped_recordings_and_api_json(tmp_path: Path) -> None:
     recorded = FIXTURES / "recorded" / "akimat"
-    item = next(recorded.glob("api_item_kk_*.json.gz"))
+    # A recorded list page: extract reads its first entry.
+    item = next(recorded.glob("api_list_kk_*.json.gz"))
     plain = tmp_path / "item.json"
     plain.write_bytes(gzip.decompress(item.read_bytes()))
     from_gzip = run_cli("extract", str(item), "--json")
@@ -53,7 +54,7 @@ def test_extract_reads_gzipped_recordings_and_api_json(tmp_path: Path) -> None:
 
 def test_extract_from_the_replica_by_url(replica) -> None:
     article = replica.corpus.arnapress_articles()[0]
-    url = replica.urls["arnapress"] + article.path
+    url = replica.urls["arnapress"] + replica.arnapress.public_path(article)
     result = run_cli("extract", url, "--source", "arnapress", "--json")
     assert result.returncode == 0, result.stderr
     got = json.loads(result.stdout)

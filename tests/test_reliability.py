@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.replica.corpus import akimat_versions
 from crawler.replica.faults import LOOP_PARAM, Fault
 from crawler.replica.server import Replica
 from tests.helpers import ROOT, replica_args, run_cli, stored_articles
@@ -30,7 +31,11 @@ from tests.helpers import ROOT, replica_args, run_cli, stored_articles
 pytestmark = pytest.mark.reliability
 
 ARTICLES = 40
-API_ITEM = "/api/v1/public/content-manager/news/{id}"
+AKIMAT_PAGE_SIZE = 100  # crawler/settings.py
+AKIMAT_LIST = (
+    "/api/v1/public/content-manager/news?sort-by=created_date:DESC&projects=eq:almaty"
+    f"&page={{page}}&size={AKIMAT_PAGE_SIZE}"
+)
 DETAILS = "/memleket/entities/almaty/press/news/details/{id}?lang={lang}"
 # DOWNLOAD_TIMEOUT: low where the replica's 30-second "slow" answers must trip it
 # quickly, roomy elsewhere so a busy test machine does not add timeouts of its own.
@@ -61,20 +66,24 @@ class Crawl:
 def corpus_articles(rep: Replica) -> list[Article]:
     """Every article the replica publishes, as the crawler should store it."""
     akimat, arna = rep.urls["akimat"], rep.urls["arnapress"]
+    items = {item.id: item for item in rep.corpus.akimat_items()}
+    # The API's list entries carry the articles: an article's only URL is the
+    # list page it is on (one URL for every language: a header picks it).
+    rank: dict[tuple[int, str], int] = {}
+    for lang in ("ru", "kk", "en"):
+        listed = [i for i in items.values() if lang in i.langs]
+        rank.update({(item.id, lang): n for n, item in enumerate(listed)})
     articles = [
         Article(
             "akimat",
-            akimat + DETAILS.format(id=item.id, lang=lang),
-            API_ITEM.format(id=item.id),  # one API URL for every language
-            item.title[lang],
+            akimat + DETAILS.format(id=item_id, lang=lang),
+            AKIMAT_LIST.format(page=rank[item_id, lang] // AKIMAT_PAGE_SIZE + 1),
+            items[item_id].title[lang],
         )
-        for item in rep.corpus.akimat_items()
-        for lang in item.langs
+        for item_id, lang in akimat_versions(rep.corpus)
     ]
-    articles += [
-        Article("arnapress", arna + a.path, a.path, a.title)
-        for a in rep.corpus.arnapress_articles()
-    ]
+    paths = [(rep.arnapress.public_path(a), a) for a in rep.corpus.arnapress_articles()]
+    articles += [Article("arnapress", arna + path, path, a.title) for path, a in paths]
     return articles
 
 
@@ -124,7 +133,17 @@ def read_db(db: Path) -> tuple[list[str], dict[str, str], dict[str, str], dict[s
 
 def crawl_args(rep: Replica, db: Path) -> list[str]:
     timeout = SLOW_TIMEOUT if "slow" in rep.faults.kinds() else TIMEOUT
-    return ["crawl", "--db", str(db), *replica_args(rep), "-s", f"DOWNLOAD_TIMEOUT={timeout}"]
+    return [
+        "crawl",
+        "--db",
+        str(db),
+        *replica_args(rep),
+        "-s",
+        f"DOWNLOAD_TIMEOUT={timeout}",
+        # The akimat spider waits longer by default (gov.kz is slow): the same here.
+        "-s",
+        f"CRAWLER_AKIMAT_TIMEOUT={timeout}",
+    ]
 
 
 def crawl(rep: Replica, db: Path) -> Crawl:
@@ -185,13 +204,13 @@ REASONS = {
 }
 # fault spec, seed (faults hit articles, and here feeds too), sites it hits
 TRANSIENT = [
-    ("5xx=0.2:2", 0, {"akimat", "arnapress"}),
-    ("slow=0.1", 4, {"akimat", "arnapress"}),
-    ("truncate=0.15", 0, {"akimat", "arnapress"}),
-    ("badjson=0.2", 1, {"akimat"}),
-    ("redirect-loop=0.15", 0, {"akimat", "arnapress"}),
-    ("huge=0.1", 1, {"akimat", "arnapress"}),
-    ("gzip-bomb=0.1", 0, {"akimat", "arnapress"}),
+    ("5xx=0.2:2", 9, {"akimat", "arnapress"}),
+    ("slow=0.1", 17, {"akimat", "arnapress"}),
+    ("truncate=0.15", 4, {"akimat", "arnapress"}),
+    ("badjson=0.2", 15, {"akimat"}),
+    ("redirect-loop=0.15", 4, {"akimat", "arnapress"}),
+    ("huge=0.1", 3, {"akimat", "arnapress"}),
+    ("gzip-bomb=0.1", 25, {"akimat", "arnapress"}),
 ]
 
 
@@ -221,7 +240,10 @@ def test_faults_that_clear_are_retried_and_every_article_is_stored(
 
 # Every kind hits a few URLs for good. With this seed the feeds and listings are
 # spared (a lost listing page hides its articles: not what is tested here) and
-# each kind is the first fault of some article.
+# each kind is the first fault of some article. The akimat's articles come in its
+# API list (no URL of their own), so with the listings spared it loses nothing, and
+# badjson, which only JSON answers suffer, is the first fault of no article.
+AKIMAT_DISCOVERY = ("/api/v1/public/_/c/k6", "/api/v2/_/c/k6", "/graphql")
 PERMANENT = (
     "5xx=0.04:inf,slow=0.03:inf,truncate=0.04:inf,badjson=0.06:inf,"
     "redirect-loop=0.04:inf,huge=0.04:inf,gzip-bomb=0.04:inf"
@@ -231,12 +253,13 @@ PERMANENT = (
 def test_faults_that_never_clear_lose_only_the_affected_articles_and_count_them(
     make_replica, tmp_path: Path
 ) -> None:
-    rep = make_replica(PERMANENT, seed=15)
+    rep = make_replica(PERMANENT, seed=341)
     articles = corpus_articles(rep)
     lost = [a for a in articles if failures(rep, a.site, a.target)]
     # A URL hit by several faults fails with the first one given in the spec.
     first = {(a.site, failing_faults(rep, a.site, a.target)[0].kind) for a in lost}
-    assert {kind for _site, kind in first} == set(REASONS), first
+    assert {kind for _site, kind in first} == set(REASONS) - {"badjson"}, first
+    assert not [t for t in AKIMAT_DISCOVERY if failures(rep, "akimat", t)]
 
     run = crawl(rep, tmp_path / "c.db")
 
@@ -247,8 +270,8 @@ def test_faults_that_never_clear_lose_only_the_affected_articles_and_count_them(
     for site in ("akimat", "arnapress"):
         row, stats = run.runs[site], run.runs[site]["stats"]
         lost_here = sum(a.site == site for a in lost)
-        # One error per article given up on (an API item is asked once per language).
-        assert row["status"] == "partial"
+        # One error per article given up on.
+        assert row["status"] == ("partial" if lost_here else "ok")
         assert row["errors"] == lost_here, (site, row["errors"], lost_here)
         assert stats.get("retry/max_reached", 0) == lost_here, (site, stats)
         for kind in (kind for s, kind in first if s == site):
@@ -270,7 +293,7 @@ def test_windows_1251_pages_are_stored_without_mojibake(make_replica, tmp_path: 
     assert_stored_exactly(run, {a.url for a in articles})
     wrong = {a.url: run.titles[a.url] for a in articles if run.titles[a.url] != a.title}
     assert not wrong, list(wrong.items())[:3]
-    by_path = {a.path: a for a in rep.corpus.arnapress_articles()}
+    by_path = {rep.arnapress.public_path(a): a for a in rep.corpus.arnapress_articles()}
     kazakh = 0
     for a in articles:
         if a.site != "arnapress":
@@ -311,7 +334,7 @@ def crawl_measuring_rss(rep: Replica, db: Path, tmp_path: Path) -> tuple[int, in
 
 def test_memory_stays_bounded_with_huge_pages_and_gzip_bombs(make_replica, tmp_path: Path) -> None:
     # A quarter of all URLs answer with 50 MB or with gzip inflating to 1 GiB, once.
-    rep = make_replica("huge=0.25,gzip-bomb=0.25", seed=0)
+    rep = make_replica("huge=0.25,gzip-bomb=0.25", seed=1)
     articles = corpus_articles(rep)
     assert hit_sites(rep, articles) == {"akimat", "arnapress"}
     db = tmp_path / "c.db"
@@ -337,7 +360,7 @@ COMBINED = (
 def test_many_faults_at_once_still_store_every_reachable_article(
     make_replica, tmp_path: Path
 ) -> None:
-    rep = make_replica(COMBINED, seed=84, articles=60)
+    rep = make_replica(COMBINED, seed=59, articles=60)
     articles = corpus_articles(rep)
     # Every kind of failure hits articles of this seed, and every one of them is
     # reachable: none fails more often in a row than the retries cover (with one
@@ -416,9 +439,7 @@ def test_stalled_helpers_pause_the_crawl_instead_of_filling_memory(tmp_path: Pat
         # Scrapy's default bound (5 MB) let it grow by ~70 MiB here, still fetching.
         assert growth < 40 * 2**20, f"grew {growth / 2**20:.0f} MiB while its helpers stalled"
         assert requests_at_the_end < 20, requests_at_the_end
-        expected = sum(len(i.langs) for i in rep.corpus.akimat_items()) + len(
-            rep.corpus.arnapress_articles()
-        )
+        expected = len(akimat_versions(rep.corpus)) + len(rep.corpus.arnapress_articles())
         urls, _titles, _bodies, runs = read_db(db)
         # The generated corpus repeats a body now and then; the dedup stage keeps one.
         same_body = sum(r["stats"].get("crawler/dropped/duplicate_body", 0) for r in runs.values())

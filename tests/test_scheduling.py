@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.replica.corpus import akimat_versions
 from crawler.replica.server import Replica
 from tests.helpers import ROOT, replica_args, run_cli, stored_articles
 
@@ -32,9 +33,7 @@ def start_cli(*args: str) -> subprocess.Popen:
 
 def corpus_size(rep: Replica) -> int:
     """Articles the replica publishes (each language version of an API item counts)."""
-    return sum(len(i.langs) for i in rep.corpus.akimat_items()) + len(
-        rep.corpus.arnapress_articles()
-    )
+    return len(akimat_versions(rep.corpus)) + len(rep.corpus.arnapress_articles())
 
 
 def start_slow_backfill(args: list[str], db: Path, until: int) -> subprocess.Popen:

@@ -27,7 +27,7 @@ def linked(tmp_path_factory):
         for source in ("akimat", "arnapress"):
             result = run_cli("crawl", "--db", str(db), "--sources", source, *replica_args(rep))
             assert result.returncode == 0, result.stderr[-2000:]
-        pairs = rep.corpus.syndication_pairs()
+        pairs = rep.arnapress.syndication_pairs()  # paths as the site serves them
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     yield conn, pairs

@@ -51,3 +51,18 @@ def test_canonical_url_is_idempotent() -> None:
     ):
         once = canonical_url(url)
         assert canonical_url(once) == once
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://arnapress.kz:99999/ru/news/1-a/", "http://arnapress.kz:99999/ru/news/1-a"),
+        ("https://arnapress.kz:abc/x", "https://arnapress.kz:abc/x"),
+        ("http://[x/news/1", "http://[x/news/1"),
+        ("https://arnapress.kz/news/1-%zz", "https://arnapress.kz/news/1-%25zz"),
+        ("javascript:alert(1)", "javascript:alert(1)"),
+        ("mailto:info@arnapress.kz", "mailto:info@arnapress.kz"),
+    ],
+)
+def test_canonical_url_never_raises_on_bad_links(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected

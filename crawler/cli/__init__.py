@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "rescan",
     "alerts",
     "status",
+    "doctor",
     "serve",
 ]
 

@@ -14,7 +14,7 @@ import click
 from crawler.extraction import extract_article, load_rules
 from crawler.items import ArticleItem
 from crawler.source_config import SOURCES_DIR
-from crawler.spiders.akimat import article_from_api
+from crawler.spiders.govkz import article_from_api, entries_from_payload
 from crawler.spiders.news_site import article_from_page
 from pipelines.normalise import normalise_article
 
@@ -46,7 +46,8 @@ def read_target(target: str) -> tuple[bytes, str]:
 
 
 def extract(data: bytes, url: str, source: str | None) -> ArticleItem:
-    """Extract and normalise one page (HTML, or a gov.kz API item as JSON)."""
+    """Extract and normalise one page (HTML, or a gov.kz API item or list as JSON: of a
+    list, its first entry)."""
     api_item = _json_object(data)
     if api_item is not None:
         item = article_from_api(api_item, lang=api_item.get("lang") or "", url=url)
@@ -59,12 +60,15 @@ def extract(data: bytes, url: str, source: str | None) -> ArticleItem:
 
 
 def _json_object(data: bytes) -> dict[str, Any] | None:
-    if data.lstrip()[:1] != b"{":
+    if data.lstrip()[:1] not in (b"{", b"["):
         return None
     try:
         value = json.loads(data)
     except ValueError:
         return None
+    entries = entries_from_payload(value)
+    if entries:  # a list page, a Spring page or a GraphQL answer: its first entry
+        return entries[0]
     return value if isinstance(value, dict) else None
 
 

@@ -7,7 +7,9 @@ import threading
 
 import click
 
+from crawler.replica.akimat_site import GATES
 from crawler.replica.arnapress_pages import LAYOUTS
+from crawler.replica.arnapress_site import PROFILES
 from crawler.replica.corpus import MAX_ARTICLES
 from crawler.replica.server import Replica, parse_faults
 
@@ -55,6 +57,22 @@ def _faults(ctx: click.Context, param: click.Parameter, value: str) -> str:
     help="Markup of Arna Press article pages.",
 )
 @click.option(
+    "--gate",
+    type=click.Choice(GATES),
+    default="ticket",
+    show_default=True,
+    help="How the gov.kz API lets clients in: ticket (as in 2026: a k6 ticket cookie or "
+    "headers), graphql (REST refused, /graphql answers), deny (everything refused).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILES),
+    default="laravel",
+    show_default=True,
+    help="Shape of the Arna Press site: laravel (URLs, feeds and markup found only by "
+    "discovery) or configured (what crawler/sources/arnapress.toml declares).",
+)
+@click.option(
     "--revision",
     type=click.IntRange(0),
     default=0,
@@ -74,6 +92,8 @@ def command(
     seed: int,
     faults: str,
     layout: str,
+    gate: str,
+    profile: str,
     revision: int,
     access_log: str | None,
 ) -> None:
@@ -93,6 +113,8 @@ def command(
         layout=layout,
         revision=revision,
         access_log=access_log,
+        gate=gate,
+        profile=profile,
     )
     try:
         replica.start()

@@ -27,7 +27,7 @@ from .generic import (
     strip_site_suffix,
 )
 from .lang import guess_lang, normalise_lang
-from .metadata import jsonld_fields, meta_fields
+from .metadata import jsonld_article, jsonld_fields, meta_fields
 from .rules import ExtractionRules, Layout, RulesError, load_rules, select
 from .text import clean_xml_chars, element_text, html_to_text, squash
 
@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 MAX_HTML_CHARS = 8_000_000
 # A JSON-LD articleBody shorter than this is a teaser, not the text.
 MIN_JSONLD_BODY = 200
+# Text this long outweighs a declared language it clearly contradicts (among these).
+MIN_TEXT_FOR_LANG = 200
+TEXT_DECIDES = frozenset({"ru", "kk"})
 
 
 @dataclass
@@ -58,9 +61,12 @@ class Extracted:
     body: str | None = None  # main text, paragraphs separated by "\n\n"
     author: str | None = None
     canonical_url: str | None = None
-    # field -> "jsonld" | "meta" | "selector" | "fallback"
+    # field -> "jsonld" | "meta" | "selector" | "fallback" ("text": a language the
+    # text gave against the page's declaration)
     methods: dict[str, str] = field(default_factory=dict)
     layout: str | None = None  # name of the declared layout that matched, if any
+    # What the page says it is: "og:article", "jsonld:NewsArticle" …
+    page_types: list[str] = field(default_factory=list)
 
 
 def extract_article(html: str | bytes, url: str, rules: ExtractionRules | None = None) -> Extracted:
@@ -135,6 +141,7 @@ def _extract(html: str | bytes, url: str, rules: ExtractionRules | None) -> Extr
         return out
     ld = jsonld_fields(sel)
     meta = meta_fields(sel, url)
+    out.page_types = _page_types(sel)
     layout = rules.layout_for(sel) if rules else None
     out.layout = layout.name if layout else None
 
@@ -192,14 +199,38 @@ def _extract(html: str | bytes, url: str, rules: ExtractionRules | None) -> Extr
         if out.body is None:
             take("body", fallback_body(sel.root, out.title), "fallback")
 
+    text = " ".join(filter(None, [out.title, out.body]))
     lang = normalise_lang(ld.get("lang"))
     if not take("lang", lang, "jsonld"):
         lang = normalise_lang(meta.get("lang"))
         if not take("lang", lang, "meta"):
             declared = layout and _first(sel, layout.selectors("lang"))
             if not take("lang", normalise_lang(declared or None), "selector"):
-                take("lang", guess_lang(" ".join(filter(None, [out.title, out.body]))), "fallback")
+                take("lang", guess_lang(text), "fallback")
+    # Bilingual sites keep one <html lang> (or og:locale) for both languages: a long
+    # text whose letters clearly say otherwise wins over that declaration.
+    if out.methods.get("lang") == "meta" and len(text) >= MIN_TEXT_FOR_LANG:
+        guessed = guess_lang(text)
+        if guessed and guessed != out.lang and {guessed, out.lang} <= TEXT_DECIDES:
+            out.lang = guessed
+            out.methods["lang"] = "text"
     return out
+
+
+def _page_types(sel: Selector) -> list[str]:
+    """``og:<type>`` and ``jsonld:<@type>`` of the page's metadata."""
+    found = [
+        f"og:{squash(t).lower()}"
+        for t in sel.xpath("//meta[@property='og:type']/@content").getall()[:3]
+        if squash(t)
+    ]
+    node = jsonld_article(sel)
+    if node:
+        kinds = node.get("@type")
+        for kind in kinds if isinstance(kinds, list) else [kinds]:
+            if isinstance(kind, str):
+                found.append(f"jsonld:{kind.rsplit('/', 1)[-1]}")
+    return found
 
 
 def paragraphs_of_plain(text: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from xml.sax.saxutils import escape
 
@@ -75,3 +75,21 @@ def rss(base: str, lang: str, articles: Sequence[ArnaArticle]) -> str:
         f"<description>{title}</description><language>{lang}</language>{built}\n"
         f"{items}</channel></rss>\n"
     )
+
+
+def listing_window(
+    newest: Callable[[int, int], list[ArnaArticle]], query: dict[str, list[str]], size: int
+) -> tuple[int, list[ArnaArticle], bool] | None:
+    """(page, its cards, whether a next page exists) of a ``?page=N`` listing, or None for
+    a page that does not exist. ``newest(skip, count)`` gives articles newest first."""
+    try:
+        page = int((query.get("page") or ["1"])[0])
+    except ValueError:
+        return None
+    if page < 1:
+        return None
+    # One extra card tells whether a next page exists.
+    chosen = newest((page - 1) * size, size + 1)
+    if not chosen and page > 1:
+        return None
+    return page, chosen[:size], len(chosen) > size

@@ -1,4 +1,9 @@
-"""The Arna Press replica: routes of an ordinary news site in Russian and Kazakh."""
+"""The Arna Press replica: routes of an ordinary news site in Russian and Kazakh.
+
+Two profiles: ``configured`` is the site ``crawler/sources/arnapress.toml``
+describes; ``laravel`` (the default, see ``arnapress_laravel``) one whose URLs,
+feeds and markup match none of that file's guesses.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,13 @@ from collections.abc import Mapping
 from itertools import islice
 
 from crawler.replica import arnapress_feeds as feeds
+from crawler.replica import arnapress_laravel as laravel
 from crawler.replica.arnapress_pages import LAYOUTS, article_page, listing_page
 from crawler.replica.corpus import ArnaArticle, Corpus
 from crawler.replica.response import RSS, TEXT, XML, Response, html, not_found_html
 
 LISTING_SIZE = 20
+PROFILES = ("laravel", "configured")
 ARTICLE = re.compile(r"^/(ru|kz)/news/(\d+)-([a-z0-9-]+)/?$")
 LISTING = re.compile(r"^/(ru|kz)/news/?$")
 FEED = re.compile(r"^/(ru|kz)/rss\.xml$")
@@ -24,11 +31,17 @@ RELATED_WINDOW = 60
 class ArnapressSite:
     name = "arnapress"
 
-    def __init__(self, corpus: Corpus, layout: str = "v1") -> None:
+    def __init__(self, corpus: Corpus, layout: str = "v1", profile: str = "laravel") -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+        self.profile = profile
         self.corpus = corpus
         self.base = ""  # set by the server once its port is known
         self.layout = "v1"
         self.set_layout(layout)
+        self.laravel = laravel.LaravelSite(
+            corpus, lambda: self.base, lambda: self.layout, self.related
+        )
 
     def set_layout(self, layout: str) -> None:
         if layout not in LAYOUTS:
@@ -36,8 +49,15 @@ class ArnapressSite:
         self.layout = layout
 
     def handle(
-        self, method: str, path: str, query: dict[str, list[str]], headers: Mapping[str, str]
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes = b"",
     ) -> Response:
+        if self.profile == "laravel":
+            return self.laravel.handle(path, query)
         if path == "/robots.txt":
             return Response(200, feeds.robots(self.base).encode(), TEXT)
         if path == "/":
@@ -58,6 +78,26 @@ class ArnapressSite:
         if m := ARTICLE.match(path):
             return self.article(m.group(1), int(m.group(2)), path)
         return not_found_html()
+
+    # -- what the profile publishes (ground truth for tests) --------------------
+    def public_path(self, article: ArnaArticle) -> str:
+        """Where ``article`` lives on this profile's site."""
+        return laravel.public_path(article) if self.profile == "laravel" else article.path
+
+    def syndication_pairs(self) -> list[tuple[str, int, str]]:
+        """(site path, akimat id, language) of every copy of a release, newest first."""
+        by_path = {a.path: a for a in self.corpus.arnapress_articles()}
+        return [
+            (self.public_path(by_path[path]), akimat_id, lang)
+            for path, akimat_id, lang in self.corpus.syndication_pairs()
+        ]
+
+    def expected_articles(self) -> list[laravel.Expected]:
+        """(path, title, published, lang) of every article this profile publishes."""
+        return [
+            laravel.Expected(self.public_path(a), a.title, a.published, a.lang)
+            for a in self.corpus.arnapress_articles()
+        ]
 
     # -- discovery -----------------------------------------------------------
     def _newest(self, lang: str | None, skip: int, count: int) -> list[ArnaArticle]:
@@ -86,20 +126,14 @@ class ArnapressSite:
         return self._xml(feeds.articles_sitemap(self.base, chosen), chosen)
 
     def listing(self, lang: str, query: dict[str, list[str]]) -> Response:
-        try:
-            page = int((query.get("page") or ["1"])[0])
-        except ValueError:
+        window = feeds.listing_window(
+            lambda skip, count: self._newest(lang, skip, count), query, LISTING_SIZE
+        )
+        if window is None:
             return not_found_html(lang)
-        if page < 1:
-            return not_found_html(lang)
-        # One extra card tells whether a next page exists.
-        chosen = self._newest(lang, (page - 1) * LISTING_SIZE, LISTING_SIZE + 1)
-        if not chosen and page > 1:
-            return not_found_html(lang)
-        cards = chosen[:LISTING_SIZE]
+        page, cards, has_next = window
         last = max((feeds.changed(a) for a in cards), default=None)
-        text = listing_page(lang, page, cards, has_next=len(chosen) > LISTING_SIZE)
-        return html(text, last_modified=last)
+        return html(listing_page(lang, page, cards, has_next), last_modified=last)
 
     # -- articles ------------------------------------------------------------
     def article(self, section: str, article_id: int, path: str) -> Response:

@@ -316,3 +316,60 @@ class Corpus:
                 article = self.arna_article(k)
                 pairs.append((article.path, article.copy_of, article.lang))
         return pairs
+
+
+# -- akimat items missing a translation ----------------------------------------------
+# gov.kz answers an item that lacks the asked translation in another language
+# (its Kazakh text under accept-language: ru). About 10 % of items lack one:
+# most lack Russian, a few lack Kazakh. Items copied by Arna Press in a language
+# keep that language, so syndicated copies still find their original.
+UNTRANSLATED_NO_RU, UNTRANSLATED_NO_KK = 0.07, 0.03
+
+
+@lru_cache(maxsize=400_000)
+def _akimat_missing(seed: int, k: int) -> str | None:
+    roll = random.Random(f"{seed}:akimat:{k}:untranslated").random()
+    missing = (
+        "ru"
+        if roll < UNTRANSLATED_NO_RU
+        else "kk"
+        if roll < UNTRANSLATED_NO_RU + UNTRANSLATED_NO_KK
+        else None
+    )
+    arna = _arna_meta(seed, k)
+    if missing is not None and arna.copy and arna.lang == missing:
+        return None
+    return missing
+
+
+def akimat_missing_lang(corpus: Corpus, k: int) -> str | None:
+    """The language (ru or kk) akimat item k has no text in, or None."""
+    return _akimat_missing(corpus.seed, k)
+
+
+def akimat_text_lang(corpus: Corpus, k: int, asked: str) -> str:
+    """The language of the text the API answers for item k asked in ``asked``."""
+    missing = _akimat_missing(corpus.seed, k)
+    if asked == missing:
+        return "kk" if missing == "ru" else "ru"
+    return asked
+
+
+def akimat_versions(corpus: Corpus) -> list[tuple[int, str]]:
+    """(item id, language) of every stored-worthy akimat version, newest first:
+    the languages an item really has text in (ground truth for tests)."""
+    out = []
+    for k in range(corpus.articles - 1, -1, -1):
+        meta = _akimat_meta(corpus.seed, k)
+        langs = ("ru", "kk", "en") if meta.lang == "en" else ("ru", "kk")
+        missing = _akimat_missing(corpus.seed, k)
+        out += [(meta.id, lang) for lang in langs if lang != missing]
+    return out
+
+
+def arna_changed(corpus: Corpus, k: int) -> datetime:
+    """When Arna Press article k last changed (its edit or its publication), without
+    generating its text: what sitemaps print as ``<lastmod>``."""
+    meta = _arna_meta(corpus.seed, k)
+    rev, _ = _revised(corpus.seed, "arnapress", k, corpus.revision)
+    return meta.time + timedelta(hours=2 * rev + 1) if rev else meta.time

@@ -53,6 +53,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self.server.replica.serve(self, self.server.site_name, "HEAD")
 
+    def do_POST(self) -> None:
+        self.server.replica.serve(self, self.server.site_name, "POST")
+
     def version_string(self) -> str:
         return "nginx"
 
@@ -85,14 +88,17 @@ class Replica:
         layout: str = "v1",
         revision: int = 0,
         access_log: str | None = None,
+        gate: str = "ticket",
+        profile: str = "laravel",
     ) -> None:
         self.corpus = Corpus(articles, seed, revision)
         self.faults = faults if isinstance(faults, FaultSpec) else parse_faults(faults)
         self.injector = FaultInjector(self.faults, seed)
         self.host = host
         self.ports = {"akimat": akimat_port, "arnapress": arnapress_port}
-        self.arnapress = ArnapressSite(self.corpus, layout)
-        self.sites = {"akimat": AkimatSite(self.corpus), "arnapress": self.arnapress}
+        self.arnapress = ArnapressSite(self.corpus, layout, profile=profile)
+        self.akimat = AkimatSite(self.corpus, gate=gate)
+        self.sites = {"akimat": self.akimat, "arnapress": self.arnapress}
         self.urls: dict[str, str] = {}
         self.request_log: list[tuple[str, str, str, int]] = []
         self.access_log_path = access_log
@@ -154,6 +160,9 @@ class Replica:
     def set_layout(self, name: str) -> None:
         self.arnapress.set_layout(name)
 
+    def set_gate(self, gate: str) -> None:
+        self.akimat.set_gate(gate)
+
     def request_count(self) -> int:
         return len(self.request_log)
 
@@ -163,12 +172,13 @@ class Replica:
         parts = urlsplit(target)
         query = parse_qs(parts.query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in handler.headers.items()}
+        body = _read_body(handler) if method == "POST" else b""
         if fx.LOOP_PARAM in query and "redirect-loop" in self.faults.kinds():
             # The second leg of a redirect loop always points back to the first.
             out = fx.redirect(self.urls[site] + fx.loop_origin(target))
         else:
             try:
-                out = self._answer(site, method, parts.path, query, headers, target)
+                out = self._answer(site, method, parts.path, query, headers, target, body)
             except Exception:
                 traceback.print_exc(file=sys.stderr)
                 out = fx.normal(html("<h1>500 Internal Server Error</h1>", status=500))
@@ -183,8 +193,9 @@ class Replica:
         query: dict[str, list[str]],
         headers: dict[str, str],
         target: str,
+        body: bytes = b"",
     ) -> Outgoing:
-        response = self.sites[site].handle(method, path, query, headers)
+        response = self.sites[site].handle(method, path, query, headers, body)
         kind = self.injector.choose(site, target, response)
         if kind is None:
             return self._conditional(response, headers)
@@ -252,3 +263,15 @@ class Replica:
             if self._access_log is not None:
                 self._access_log.write(line + "\n")
                 self._access_log.flush()
+
+
+MAX_POST_BODY = 64 * 1024
+
+
+def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """A POST body, at most ``MAX_POST_BODY`` bytes (the API's are tiny JSON objects)."""
+    try:
+        length = int(handler.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = 0
+    return handler.rfile.read(min(max(length, 0), MAX_POST_BODY)) if length else b""

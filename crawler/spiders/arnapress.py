@@ -1,7 +1,10 @@
 """Arna Press (arnapress.kz), Russian and Kazakh.
 
-Everything about the site (where to discover articles, which selectors
-extract them) is declared in ``crawler/sources/arnapress.toml``.
+Its URLs, feeds and markup are found by discovery (robots.txt and its sitemaps,
+the home pages, announced feeds; see ``crawler/spiders/news_site.py``).
+``crawler/sources/arnapress.toml`` pins what is known: discovery hints, an
+optional article URL pattern and extraction selectors; none has to be right
+for the crawl to work.
 """
 
 from __future__ import annotations

@@ -20,6 +20,10 @@ from crawler.feeds import FeedTracker
 from crawler.spiders.discovery import DiscoveryLog
 from crawler.urls import canonical_url
 
+# Statuses a discovery callback sees: 304 and every error. Not 3xx redirects:
+# ``handle_httpstatus_all`` would stop Scrapy's RedirectMiddleware from following them.
+DISCOVERY_STATUSES = [304, *range(400, 600)]
+
 
 class SourceSpider(scrapy.Spider):
     """Base for our spiders; subclasses name the setting holding their base URL."""
@@ -106,13 +110,14 @@ class SourceSpider(scrapy.Spider):
     def discovery_request(
         self, url: str, kind: str, *, hint: bool = False, **kwargs: Any
     ) -> scrapy.Request:
-        """A request that finds articles (list, feed, sitemap …): every answer reaches
-        its callback, which first calls :meth:`discovery_answer`; failures are counted."""
+        """A request that finds articles (list, feed, sitemap …): every answer but a
+        redirect (which Scrapy follows) reaches its callback, which first calls
+        :meth:`discovery_answer`; failures are counted."""
         meta = {
             **kwargs.pop("meta", {}),
             "discovery": kind,
             "discovery_hint": hint,
-            "handle_httpstatus_all": True,
+            "handle_httpstatus_list": DISCOVERY_STATUSES,
         }
         kwargs.setdefault("errback", self.discovery_error)
         return scrapy.Request(url, meta=meta, **kwargs)

@@ -80,6 +80,11 @@ class DiscoveryLog:
         outcome = REFUSED if "robots.txt" in error else FAILED
         self.problems.append(Problem(outcome, kind, error, url, hint))
 
+    def remembered_missing(self, kind: str, url: str, answer: str) -> None:
+        """A configured URL not asked this run because it answered 404 lately: still
+        reported, at no request's cost."""
+        self.problems.append(Problem(MISSING, kind, answer, url, hint=True))
+
     def unusable(self, kind: str, url: str, why: str, hint: bool = False) -> None:
         """Note an answer that came but could not be read (broken JSON, not a sitemap)."""
         self.problems.append(Problem(FAILED, kind, why, url, hint))

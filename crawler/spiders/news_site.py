@@ -1,34 +1,50 @@
-"""Shared crawling for HTML news sites described by a source config.
+"""Shared crawling for HTML news sites: discovered, with the source config as hints.
 
-Discovery: RSS/Atom feeds and paginated listings on every run, sitemaps
-(found in the config and in robots.txt) when backfilling with ``--full``.
-Articles go through the extraction chain: metadata, declared selectors,
-then the generic fallback.
+Every run, cheaply (conditional requests): the sitemaps robots.txt names
+(index children only when their ``<lastmod>`` moved), the home page and its
+language alternates (``hreflang``) read as listings, the feeds those pages
+announce (``<link rel="alternate" type="application/rss+xml">``), then the
+paths of ``crawler/sources/<source>.toml`` as hints. Hints that answered 404
+are remembered and asked again once per ``CRAWLER_HINT_RECHECK_HOURS``, but
+reported every run.
+
+Links are followed by their URL's shape (numeric id, date; never sections,
+tags, authors, pagination or files: see ``crawler/spiders/links.py``), and a
+page is stored when it is an article by what it is (JSON-LD article,
+``og:type=article``, or a dated long text). Extraction is metadata first, then
+declared selectors, then the generic fallback.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.utils.sitemap import Sitemap
 
-from crawler.db import utc_now
+from crawler.blocking import off_reactor
+from crawler.db import open_db, transaction, utc_now
+from crawler.digests import DigestSet, digest64
 from crawler.extraction import Extracted, extract_article, load_rules
 from crawler.items import ArticleItem
 from crawler.source_config import load_source_config
+from crawler.spiders import links
 from crawler.spiders.base import SourceSpider, next_quiet_pages
-from crawler.urls import canonical_url, join_url, same_site
+from crawler.spiders.site_state import MISSING as MISSING_STATUSES
+from crawler.spiders.site_state import SiteState
+from crawler.urls import canonical_url, is_web_url, join_url, same_site
 
 FEED_LINKS = (
     "//*[local-name()='item']/*[local-name()='link']/text()",
     "//*[local-name()='entry']/*[local-name()='link']/@href",
 )
+SEED_URLS = 1000  # stored article URLs that seed the known URL shapes
 
 
 class NewsSiteSpider(SourceSpider):
@@ -38,29 +54,84 @@ class NewsSiteSpider(SourceSpider):
 
     def configure(self, crawler: Crawler) -> None:
         super().configure(crawler)
-        discovery = load_source_config(self.source_config)["discovery"]
-        self.sitemaps: list[str] = discovery.get("sitemaps", [])
-        self.feed_paths: list[str] = discovery.get("feeds", [])
-        self.listings: list[dict[str, str]] = discovery.get("listings", [])
-        self.next_page_selectors: list[str] = discovery.get("next_page", [])
-        self.listing_link_selectors: list[str] = discovery.get("listing_links", [])
-        self.article_path = re.compile(discovery["article_url"])
+        settings = crawler.settings
+        discovery = load_source_config(self.source_config).get("discovery") or {}
+        self.sitemaps: list[str] = list(discovery.get("sitemaps", []))
+        self.feed_paths: list[str] = list(discovery.get("feeds", []))
+        self.listings: list[dict[str, str]] = list(discovery.get("listings", []))
+        self.next_page_selectors: list[str] = list(discovery.get("next_page", []))
+        self.listing_link_selectors: list[str] = list(discovery.get("listing_links", []))
+        pinned = discovery.get("article_url")
+        self.article_path: re.Pattern[str] | None = re.compile(pinned) if pinned else None
         self.rules = load_rules(self.source_config)
-
-    # --- discovery -------------------------------------------------------------
-    def discovery_requests(self) -> Iterator[scrapy.Request]:
-        if self.full:
-            yield scrapy.Request(f"{self.base_url}/robots.txt", callback=self.parse_robots)
-            for path in self.sitemaps:
-                yield scrapy.Request(self.absolute(path), callback=self.parse_sitemap)
-        for path in self.feed_paths:
-            yield self.feed_request(self.absolute(path), callback=self.parse_feed)
-        for listing in self.listings:
-            yield self.feed_request(
-                self.absolute(listing["url"]),
-                callback=self.parse_listing,
-                cb_kwargs={"quiet_pages": 0},
+        self.min_body = settings.getint("CRAWLER_MIN_BODY_CHARS", 200)
+        self.hint_recheck_hours = settings.getfloat("CRAWLER_HINT_RECHECK_HOURS", 24.0)
+        self.queued = DigestSet()
+        self.shapes = links.ShapeStats(settings.getint("CRAWLER_DISCOVERY_SHAPE_MISSES", 3))
+        with closing(open_db(self.db_path)) as db:
+            self.site = SiteState.load(db, self.name)
+            rows = db.execute(
+                "SELECT url FROM articles WHERE source = ? ORDER BY id DESC LIMIT ?",
+                [self.name, SEED_URLS],
             )
+            self.shapes.seed(row[0] for row in rows)
+        # Scrapy's robots.txt middleware downloads robots.txt anyway: read its
+        # sitemaps from there rather than asking the site a second time.
+        self.robots_from_middleware = settings.getbool("ROBOTSTXT_OBEY")
+        if self.robots_from_middleware:
+            crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+
+    # --- discovery requests ----------------------------------------------------------
+    def discovery_get(
+        self, url: str, kind: str, *, hint: bool = False, conditional: bool = True, **kwargs: Any
+    ) -> scrapy.Request:
+        """A discovery request (see ``discovery_request``), asked conditionally unless
+        backfilling; redirects are followed before the callback sees the answer."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        meta = dict(kwargs.pop("meta", None) or {})
+        if conditional:
+            if not (self.full or self.refetch):
+                headers.update(self.feeds.conditional_headers(url))
+            meta["feed_key"] = url
+        return self.discovery_request(url, kind, hint=hint, headers=headers, meta=meta, **kwargs)
+
+    def discovery_requests(self) -> Iterator[scrapy.Request]:
+        if not self.robots_from_middleware:
+            yield self.discovery_get(
+                f"{self.base_url}/robots.txt", "robots", callback=self.parse_robots
+            )
+        yield self.home_request(f"{self.base_url}/")
+        for url in self.site.found("home"):
+            yield self.home_request(url)
+        for url in self.site.found("feed"):
+            yield self.discovery_get(url, "feed", callback=self.parse_feed)
+        yield from self.hint_requests()
+
+    def home_request(self, url: str) -> scrapy.Request:
+        return self.discovery_get(
+            url, "home", callback=self.parse_listing, cb_kwargs={"quiet_pages": 0, "home": True}
+        )
+
+    def hint_requests(self) -> Iterator[scrapy.Request]:
+        """The config's paths; those that answered 404 lately are reported, not asked."""
+        hints = [(p, "sitemap", self.parse_sitemap, {}) for p in self.sitemaps]
+        hints += [(p, "feed", self.parse_feed, {}) for p in self.feed_paths]
+        hints += [
+            (lst["url"], "listing", self.parse_listing, {"quiet_pages": 0})
+            for lst in self.listings
+            if isinstance(lst, dict) and lst.get("url")
+        ]
+        for path, kind, callback, cb_kwargs in hints:
+            url = self.absolute(path)
+            if not self.full and self.site.recently_missing(url, self.hint_recheck_hours):
+                # Still reported every run (missing_hints), at no request's cost.
+                state = self.site.rows[url]
+                answer = f"{state.status} (remembered from {state.checked_at})"
+                self.discovery.remembered_missing(kind, url, answer)
+                self.crawler.stats.inc_value("crawler/discovery/hints_skipped")
+                self._sync_discovery_stats()
+                continue
+            yield self.discovery_get(url, kind, hint=True, callback=callback, cb_kwargs=cb_kwargs)
 
     async def start(self):  # type: ignore[override]
         for request in self.discovery_requests():
@@ -69,77 +140,214 @@ class NewsSiteSpider(SourceSpider):
     def absolute(self, path: str) -> str:
         return path if "://" in path else f"{self.base_url}{path}"
 
+    def answered(self, response: Response) -> bool:
+        """``discovery_answer``, remembering what configured or found URLs answered."""
+        ok = self.discovery_answer(response)
+        meta = response.meta
+        kind = meta.get("state_kind") or meta.get("discovery")
+        if kind in ("home", "feed", "sitemap", "child", "listing") and meta.get("feed_key"):
+            hint = bool(meta.get("discovery_hint"))
+            if hint or response.status in MISSING_STATUSES or kind != "listing":
+                self.site.note(meta["feed_key"], kind, hint=hint, status=response.status)
+        return ok
+
+    # --- articles: which links to follow ------------------------------------------------
     def is_article_url(self, url: str) -> bool:
-        return same_site(url, self.base_url) and bool(self.article_path.search(urlsplit(url).path))
+        """On the site, and shaped like an article whose shape still yields articles
+        (or matching the config's pinned ``article_url``)."""
+        if not is_web_url(url) or not same_site(url, self.base_url):
+            return False
+        if self.article_path is not None and self.article_path.search(urlsplit(url).path):
+            return True
+        shape = links.url_shape(url)
+        return shape is not None and self.shapes.followable(shape)
 
     def article_request(self, url: str) -> scrapy.Request | None:
+        """A request for an unknown article-shaped URL (the dupefilter drops repeats)."""
         if not self.is_article_url(url) or self.is_known(url):
             return None
-        return scrapy.Request(url, callback=self.parse_article, priority=self.ARTICLE_PRIORITY)
+        self.queued.add(digest64(canonical_url(url)))
+        try:
+            return scrapy.Request(url, callback=self.parse_page, priority=self.ARTICLE_PRIORITY)
+        except ValueError:  # a URL Scrapy refuses: one bad link, not a failed page
+            return None
+
+    # --- robots.txt and sitemaps ---------------------------------------------------------
+    def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
+        """Scrapy's robots.txt middleware read the site's robots.txt: queue its sitemaps."""
+        parts = urlsplit(request.url)
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        if not same_site(robots_url, self.base_url):
+            return
+        status = self._robots_status()
+        self.discovery.answered("robots", robots_url, status, b"", False)
+        self._sync_discovery_stats()
+        if not (200 <= status < 300):
+            return
+        raw = _robots_sitemaps(robotparser)
+        self.discovery_parsed()
+        for request_ in self.sitemap_requests("\n".join(f"Sitemap: {u}" for u in raw), robots_url):
+            self.crawler.engine.crawl(request_)
+
+    def _robots_status(self) -> int:
+        # The middleware counts the answer's status before it parses the body.
+        prefix = "robotstxt/response_status_count/"
+        for key in self.crawler.stats.get_stats():
+            if key.startswith(prefix) and key[len(prefix) :].isdigit():
+                return int(key[len(prefix) :])
+        return 200
+
+    def sitemap_requests(self, robots_text: str, robots_url: str) -> list[scrapy.Request]:
+        return [
+            self.discovery_get(url, "sitemap", callback=self.parse_sitemap)
+            for url in links.sitemaps_in_robots(robots_text, robots_url)
+            if same_site(url, self.base_url)
+        ]
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        if not isinstance(response, TextResponse):
+        """robots.txt asked by the spider itself (when Scrapy's middleware is off)."""
+        if not self.answered(response):
             return
-        # Read here rather than with Scrapy's helper, which stops at the first
-        # unreadable URL ("http://[x") and loses the sitemaps listed after it.
-        for line in response.text.splitlines():
-            name, _, value = line.partition(":")
-            if name.strip().lower() != "sitemap":
-                continue
-            url = join_url(response.url, value)
-            if url and same_site(url, self.base_url):
-                yield scrapy.Request(url, callback=self.parse_sitemap)
+        self.feed_changed(response)
+        if response.status == 304:
+            # Unchanged: its sitemaps are asked conditionally as remembered.
+            self.discovery_parsed()
+            for url in self.site.found("sitemap"):
+                yield self.discovery_get(url, "sitemap", callback=self.parse_sitemap)
+            return
+        if not isinstance(response, TextResponse):
+            self.discovery_unusable(response, "robots.txt is not text")
+            return
+        self.discovery_parsed()
+        for request in self.sitemap_requests(response.text, response.url):
+            self.site.note(request.url, "sitemap", status=None)
+            yield request
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        if not self.answered(response):
+            return
+        if not self.feed_changed(response):  # 304
+            self.discovery_parsed()
+            return
         try:
-            sitemap = Sitemap(response.body)
-        except Exception:  # lxml raises several kinds on broken XML
+            found = links.sitemap_entries(response.body)
+        except ValueError as exc:
             self.logger.warning("Unreadable sitemap %s", response.url)
             self.crawler.stats.inc_value("crawler/errors/bad_sitemap")
+            self.discovery_unusable(response, str(exc))
             return
-        for entry in sitemap:
-            loc = entry.get("loc")
-            if not loc:
+        self.discovery_parsed()
+        if lastmod := response.meta.get("sitemap_lastmod"):
+            self.site.note_lastmod(response.url, lastmod)
+        for loc, lastmod in found.entries:
+            url = join_url(response.url, loc)
+            if not url or not same_site(url, self.base_url):
                 continue
-            if sitemap.type == "sitemapindex":
-                if same_site(loc, self.base_url):
-                    yield scrapy.Request(loc, callback=self.parse_sitemap)
-            elif request := self.article_request(loc):
+            if found.index:
+                before = self.site.get(url)
+                if not self.full and lastmod and before and before.lastmod == lastmod:
+                    self.crawler.stats.inc_value("crawler/discovery/sitemaps_unchanged")
+                    continue
+                meta = {"sitemap_lastmod": lastmod, "state_kind": "child"}
+                yield self.discovery_get(url, "sitemap", callback=self.parse_sitemap, meta=meta)
+            elif request := self.article_request(url):
                 yield request
 
+    # --- feeds and listings -------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        if not self.feed_changed(response) or not isinstance(response, TextResponse):
+        if not self.answered(response):
             return
-        for xpath in FEED_LINKS:
-            for link in response.xpath(xpath).getall():
-                url = join_url(response.url, link)
-                if url and (request := self.article_request(url)):
-                    yield request
+        if not self.feed_changed(response):
+            self.discovery_parsed()
+            return
+        if not isinstance(response, TextResponse):
+            self.discovery_unusable(response, "feed is not text")
+            return
+        try:
+            found = [link for xpath in FEED_LINKS for link in response.xpath(xpath).getall()]
+        except ValueError:  # not XML/HTML at all
+            found = []
+        if not found and not response.xpath("//*[local-name()='rss' or local-name()='feed']"):
+            self.discovery_unusable(response, "not an RSS or Atom feed")
+            return
+        self.discovery_parsed()
+        for link in found:
+            url = join_url(response.url, link)
+            if url and (request := self.article_request(url)):
+                yield request
 
-    def parse_listing(self, response: Response, quiet_pages: int) -> Iterator[scrapy.Request]:
-        """Queue unknown articles of one listing page, then maybe the next page."""
-        if not self.feed_changed(response) or not isinstance(response, TextResponse):
+    def parse_listing(
+        self, response: Response, quiet_pages: int = 0, home: bool = False
+    ) -> Iterator[scrapy.Request]:
+        """Queue unknown articles of one listing page, then maybe the next page; a home
+        page also names the site's feeds and its other language homes."""
+        if not self.answered(response):
             return
-        links = self.first_match(response, self.listing_link_selectors)
-        urls = dict.fromkeys(join_url(response.url, link) for link in links)
-        articles = [url for url in urls if url and self.is_article_url(url)]
+        if not self.feed_changed(response):  # 304: nothing new on it
+            self.discovery_parsed()
+            return
+        if not isinstance(response, TextResponse):
+            self.discovery_unusable(response, "listing is not text")
+            return
+        self.discovery_parsed()
+        if home:
+            yield from self.home_discoveries(response)
+        urls = dict.fromkeys(self.listing_links(response))
+        articles = [url for url in urls if self.is_article_url(url)]
         new = 0
         for url in articles:
+            # Queued already (from a sitemap or feed) counts as known here, so a first
+            # run stops paging once the sitemaps have queued the archive.
+            fresh = digest64(canonical_url(url)) not in self.queued
             if request := self.article_request(url):
-                new += 1
+                new += fresh
                 yield request
         quiet_pages = next_quiet_pages(quiet_pages, new, len(articles))
-        next_links = self.first_match(response, self.next_page_selectors)
-        next_url = join_url(response.url, next_links[0]) if next_links else None
+        next_url = self.next_page(response)
         # Only pages of this site: a hostile "next" link must not lead the crawl away.
         if (
             next_url
             and same_site(next_url, self.base_url)
             and self.keep_paging(new, len(articles), quiet_pages)
         ):
-            yield scrapy.Request(
-                next_url, callback=self.parse_listing, cb_kwargs={"quiet_pages": quiet_pages}
+            yield self.discovery_get(
+                next_url,
+                "listing",
+                conditional=False,
+                callback=self.parse_listing,
+                cb_kwargs={"quiet_pages": quiet_pages},
             )
+
+    def home_discoveries(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        """Feeds a home page announces and its language alternates, remembered for
+        the runs whose home page answers 304."""
+        for url in links.feed_links(response.selector, response.url):
+            if same_site(url, self.base_url):
+                if not self.site.get(url):
+                    self.site.note(url, "feed")
+                yield self.discovery_get(url, "feed", callback=self.parse_feed)
+        for url in links.alternate_homes(response.selector, response.url):
+            if same_site(url, self.base_url):
+                if not self.site.get(url):
+                    self.site.note(url, "home")
+                yield self.home_request(url)
+
+    def listing_links(self, response: TextResponse) -> list[str]:
+        """Article-shaped links of a listing; the config's selectors first when they match."""
+        declared = self.first_match(response, self.listing_link_selectors)
+        found = [join_url(response.url, link) for link in declared]
+        found += links.candidate_article_links(
+            response.selector, response.url, self.base_url, self.article_path
+        )
+        return [url for url in found if url and is_web_url(url)]
+
+    def next_page(self, response: TextResponse) -> str | None:
+        """rel=next, the config's selectors, then a link to this listing's page + 1."""
+        declared = self.first_match(response, self.next_page_selectors)
+        for link in declared[:1]:
+            if (url := join_url(response.url, link)) and is_web_url(url):
+                return url
+        return links.next_page_link(response.selector, response.url)
 
     @staticmethod
     def first_match(response: TextResponse, selectors: list[str]) -> list[str]:
@@ -151,16 +359,72 @@ class NewsSiteSpider(SourceSpider):
                 return found
         return []
 
-    # --- articles --------------------------------------------------------------
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    # --- articles ------------------------------------------------------------------------
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        """A page whose URL looked like an article: stored when it is one."""
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("crawler/errors/not_text")
             return
         extracted = extract_article(response.body, response.url, self.rules)
+        shape = links.url_shape(response.url)
+        if links.is_article_page(extracted, self.min_body):
+            self.shapes.saw(shape, True)
+            yield self.item_from(response, extracted)
+        elif self.shapes.trusted(shape) or self._pinned(response.url):
+            # Where articles were: a page that reads as none is drift; stored
+            # incomplete, so crawl health sees it.
+            self.crawler.stats.inc_value("crawler/pages_unreadable_article")
+            yield self.item_from(response, extracted)
+        else:
+            self.shapes.saw(shape, False)
+            self.crawler.stats.inc_value("crawler/pages_not_article")
+
+    def _pinned(self, url: str) -> bool:
+        return self.article_path is not None and bool(self.article_path.search(urlsplit(url).path))
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """A page known to be an article (``scrapy parse``, recordings): always one item."""
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value("crawler/errors/not_text")
+            return
+        yield self.item_from(response, extract_article(response.body, response.url, self.rules))
+
+    def item_from(self, response: Response, extracted: Extracted) -> ArticleItem:
         url = response.url
         if extracted.canonical_url and same_site(extracted.canonical_url, self.base_url):
             url = extracted.canonical_url
-        yield article_from_page(self.name, url, extracted)
+        return article_from_page(self.name, url, extracted)
+
+    # --- state ---------------------------------------------------------------------------
+    def closed(self, reason: str) -> Any:
+        saving = super().closed(reason)  # a clean run: feeds and discovery state
+        if saving is None and self.site.changed:
+            # After a failed run too: which hints answered 404, which feeds and homes
+            # were found (child sitemaps' lastmods wait for a clean run).
+            return off_reactor(self._save_discoveries)
+        return saving
+
+    def _save_feeds(self) -> None:
+        with closing(open_db(self.db_path)) as db, transaction(db):
+            self.feeds.save(db)
+            self.site.save(db)
+
+    def _save_discoveries(self) -> None:
+        with closing(open_db(self.db_path)) as db, transaction(db):
+            self.site.save(db, lastmods=False)
+
+
+def _robots_sitemaps(robotparser: Any) -> list[str]:
+    """Sitemap URLs a Scrapy robots parser kept (Protego, or Python's RobotFileParser)."""
+    parser = getattr(robotparser, "rp", None)
+    try:
+        if hasattr(parser, "sitemaps"):
+            return [str(u) for u in parser.sitemaps]
+        if hasattr(parser, "site_maps"):
+            return [str(u) for u in parser.site_maps() or []]
+    except Exception:  # a third-party parser: no sitemaps rather than no crawl
+        return []
+    return []
 
 
 def article_from_page(source: str, url: str, extracted: Extracted) -> ArticleItem:

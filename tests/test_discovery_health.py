@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
 from scrapy.settings import Settings
 
 import crawler.settings as project_settings
 from crawler.extensions import run_row, run_status
 from crawler.health import RunFacts, evaluate
+from crawler.replica.server import Replica
 from crawler.runner import RunSummary
 from crawler.spiders.discovery import DiscoveryLog, body_start, outcome_of
+from tests.helpers import replica_args, run_cli
 
 
 def settings() -> Settings:
@@ -94,3 +99,53 @@ def test_summary_of_a_refused_source_says_so_and_fails() -> None:
     summary = RunSummary("akimat", "failed", 4, 0, 0, 0, 0, 1.0, "unhealthy", reason)
     assert not summary.ok
     assert summary.line().endswith(f"UNHEALTHY: {reason}")
+
+
+@pytest.mark.slow
+def test_a_source_whose_every_discovery_path_fails_fails_the_run_loudly(tmp_path) -> None:
+    db = tmp_path / "down.db"
+    with Replica(articles=20, seed=4, faults="5xx=1:inf") as rep:
+        result = run_cli(
+            "run", "--db", str(db), "--sources", "arnapress", *replica_args(rep), timeout=180
+        )
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    line = next(x for x in result.stdout.splitlines() if x.startswith("arnapress:"))
+    assert line.startswith("arnapress: failed,")
+    assert "UNHEALTHY: failed — " in line and "answered 50" in line
+    conn = sqlite3.connect(db)
+    status, health, reasons = conn.execute(
+        "SELECT status, health, health_reasons FROM crawl_runs"
+    ).fetchone()
+    assert (status, health) == ("failed", "unhealthy") and reasons.startswith("failed — ")
+    # A health alert waits for the recipients, saying the same.
+    queued = conn.execute("SELECT source, reason FROM alerts WHERE kind = 'health'").fetchall()
+    assert queued == [("arnapress", reasons)]
+    conn.close()
+    status_out = run_cli("status", "--db", str(db))
+    assert status_out.returncode == 1 and "arnapress: UNHEALTHY — failed — " in status_out.stdout
+
+
+@pytest.mark.slow
+def test_refused_gov_kz_is_named_in_the_summary_of_run(tmp_path) -> None:
+    db = tmp_path / "refused.db"
+    with Replica(articles=20, seed=4, gate="deny") as rep:
+        result = run_cli("run", "--db", str(db), "--sources", "akimat", *replica_args(rep))
+    assert result.returncode == 1
+    assert 'UNHEALTHY: refused — 3 list requests answered 400 {"message":"notAllowed"}' in (
+        result.stdout
+    )
+
+
+@pytest.mark.slow
+def test_configured_paths_that_answer_404_are_named_in_summary_and_status(tmp_path) -> None:
+    db = tmp_path / "hints.db"
+    with Replica(articles=20, seed=4) as rep:
+        result = run_cli("crawl", "--db", str(db), "--sources", "arnapress", *replica_args(rep))
+    assert result.returncode == 0, result.stderr[-2000:]
+    line = next(x for x in result.stdout.splitlines() if x.startswith("arnapress:"))
+    assert line.startswith("arnapress: ok,")
+    assert line.endswith(
+        "configured but missing (404): /sitemap.xml, /ru/rss.xml, /kz/rss.xml, /ru/news, /kz/news"
+    )
+    status_out = run_cli("status", "--db", str(db))
+    assert "warning: configured but missing (404): /sitemap.xml" in status_out.stdout

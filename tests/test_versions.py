@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.db import open_db
+from crawler.replica.corpus import akimat_versions
 from crawler.storage import save_article
 from tests.helpers import replica_args, run_cli
 
@@ -81,12 +82,16 @@ def test_recrawl_after_the_replica_revised_articles_stores_versions(
     before = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     corpus = fresh_replica.corpus
     fresh_replica.set_revision(1)
+    modified = {item.id for item in corpus.akimat_items() if item.modified}
     revised = {
-        f"/details/{item.id}?lang={lang}"
-        for item in corpus.akimat_items()
-        if item.modified
-        for lang in item.langs
-    } | {article.path for article in corpus.arnapress_articles() if article.modified}
+        f"/details/{item_id}?lang={lang}"
+        for item_id, lang in akimat_versions(corpus)
+        if item_id in modified
+    } | {
+        fresh_replica.arnapress.public_path(article)
+        for article in corpus.arnapress_articles()
+        if article.modified
+    }
     assert revised, "the replica revised nothing; pick another seed"
 
     second = run_cli(

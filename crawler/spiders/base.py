@@ -3,6 +3,7 @@ asked conditionally, and the rule that ends incremental paging."""
 
 from __future__ import annotations
 
+import logging
 from contextlib import closing
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ from crawler.blocking import off_reactor
 from crawler.db import open_db, transaction
 from crawler.digests import DigestSet, digest64
 from crawler.feeds import FeedTracker
-from crawler.spiders.discovery import DiscoveryLog
+from crawler.spiders.discovery import MISSING, REFUSED, DiscoveryLog, outcome_of
 from crawler.urls import canonical_url
 
 # Statuses a discovery callback sees: 304 and every error. Not 3xx redirects:
@@ -133,7 +134,12 @@ class SourceSpider(scrapy.Spider):
             meta.get("discovery_hint", False),
         )
         if not ok:
-            self.logger.warning(
+            # A refusal is often answered by a new ticket, and a configured path that is
+            # missing is named in the run's summary: a note for those, a warning else.
+            outcome = outcome_of(response.status)
+            quiet = outcome == REFUSED or (outcome == MISSING and meta.get("discovery_hint"))
+            self.logger.log(
+                logging.INFO if quiet else logging.WARNING,
                 "%s %s answered %s",
                 meta.get("discovery", "discovery"),
                 response.url,

@@ -184,8 +184,8 @@ class NewsSiteSpider(SourceSpider):
         self._sync_discovery_stats()
         if not (200 <= status < 300):
             return
+        # robots.txt lists no article: read, it does not count as discovery that worked.
         raw = _robots_sitemaps(robotparser)
-        self.discovery_parsed()
         for request_ in self.sitemap_requests("\n".join(f"Sitemap: {u}" for u in raw), robots_url):
             self.crawler.engine.crawl(request_)
 
@@ -211,14 +211,12 @@ class NewsSiteSpider(SourceSpider):
         self.feed_changed(response)
         if response.status == 304:
             # Unchanged: its sitemaps are asked conditionally as remembered.
-            self.discovery_parsed()
             for url in self.site.found("sitemap"):
                 yield self.discovery_get(url, "sitemap", callback=self.parse_sitemap)
             return
         if not isinstance(response, TextResponse):
             self.discovery_unusable(response, "robots.txt is not text")
             return
-        self.discovery_parsed()
         for request in self.sitemap_requests(response.text, response.url):
             self.site.note(request.url, "sitemap", status=None)
             yield request
@@ -236,9 +234,9 @@ class NewsSiteSpider(SourceSpider):
             self.crawler.stats.inc_value("crawler/errors/bad_sitemap")
             self.discovery_unusable(response, str(exc))
             return
-        self.discovery_parsed()
         if lastmod := response.meta.get("sitemap_lastmod"):
             self.site.note_lastmod(response.url, lastmod)
+        children = []
         for loc, lastmod in found.entries:
             url = join_url(response.url, loc)
             if not url or not same_site(url, self.base_url):
@@ -249,9 +247,16 @@ class NewsSiteSpider(SourceSpider):
                     self.crawler.stats.inc_value("crawler/discovery/sitemaps_unchanged")
                     continue
                 meta = {"sitemap_lastmod": lastmod, "state_kind": "child"}
-                yield self.discovery_get(url, "sitemap", callback=self.parse_sitemap, meta=meta)
+                children.append(
+                    self.discovery_get(url, "sitemap", callback=self.parse_sitemap, meta=meta)
+                )
             elif request := self.article_request(url):
                 yield request
+        # An index lists sitemaps, not articles: it counts as read when none of its
+        # sitemaps needs reading again; otherwise they count when they are read.
+        if not children:
+            self.discovery_parsed()
+        yield from children
 
     # --- feeds and listings -------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:

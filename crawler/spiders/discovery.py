@@ -93,8 +93,8 @@ class DiscoveryLog:
         self.parsed += 1
 
     def missing_hints(self) -> list[str]:
-        """Configured URLs that answered 404/410, in the order asked."""
-        return list(dict.fromkeys(p.url for p in self.problems if p.hint and p.outcome == MISSING))
+        """Configured URLs that answered 404/410, sorted (answers come in any order)."""
+        return sorted({p.url for p in self.problems if p.hint and p.outcome == MISSING})
 
     def report(self) -> str | None:
         """Why nothing was read, or None when something was."""

@@ -1,5 +1,5 @@
-"""The README documents every command, with help pasted by the tool, and the
-source table lists every spider."""
+"""The README is a first read that lists every spider; docs/cli.md documents every
+command with help pasted by the tool; every link between the docs resolves."""
 
 from __future__ import annotations
 
@@ -8,18 +8,55 @@ import re
 from crawler.cli import COMMAND_MODULES
 from crawler.runner import available_sources
 from tests.helpers import ROOT
-from tools.readme_help import README, updated
+from tools.readme_help import CLI_DOC, README, updated
 
 TEXT = README.read_text()
+CLI = CLI_DOC.read_text()
+DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
-def test_command_help_in_the_readme_is_current() -> None:
-    assert updated(TEXT) == TEXT, "run: python tools/readme_help.py"
+def test_command_help_in_the_docs_is_current() -> None:
+    assert updated(CLI) == CLI, "run: python tools/readme_help.py"
 
 
 def test_every_command_has_a_section() -> None:
     for name in COMMAND_MODULES:
-        assert f"### crawler {name}" in TEXT
+        assert f"### crawler {name}" in CLI
+
+
+def test_readme_is_a_first_read() -> None:
+    assert len(TEXT.splitlines()) <= 300
+
+
+def anchors(path) -> set[str]:
+    """GitHub-style anchors of a Markdown file's headings."""
+    found = set()
+    for line in path.read_text().splitlines():
+        if line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            found.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return found
+
+
+def test_every_link_between_the_docs_resolves() -> None:
+    checked = 0
+    for doc in DOCS:
+        for target in LINK.findall(doc.read_text()):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            path, _, anchor = target.partition("#")
+            resolved = (doc.parent / path).resolve() if path else doc
+            assert resolved.exists(), f"{doc.name}: {target}"
+            if anchor and resolved.suffix == ".md":
+                assert anchor in anchors(resolved), f"{doc.name}: {target}"
+            checked += 1
+    assert checked >= 10
+
+
+def test_every_doc_page_is_linked_from_the_readme() -> None:
+    for page in (ROOT / "docs").glob("*.md"):
+        assert f"(docs/{page.name})" in TEXT, page.name
 
 
 def test_the_first_two_commands_set_up_the_demo_and_the_tests() -> None:

@@ -1,7 +1,7 @@
-"""Paste every command's ``--help`` into README.md between the help markers.
+"""Paste every command's ``--help`` into docs/cli.md between the help markers.
 
 python tools/readme_help.py          # rewrite the section
-python tools/readme_help.py --check  # exit 1 if the README is out of date
+python tools/readme_help.py --check  # exit 1 if docs/cli.md is out of date
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 from crawler.cli import COMMAND_MODULES, main  # noqa: E402
 
 README = ROOT / "README.md"
+CLI_DOC = ROOT / "docs" / "cli.md"
 START, END = "<!-- help:start -->", "<!-- help:end -->"
 
 
@@ -37,14 +38,14 @@ def updated(text: str) -> str:
 
 
 def main_() -> int:
-    text = README.read_text()
+    text = CLI_DOC.read_text()
     new = updated(text)
     if "--check" in sys.argv:
         if new != text:
-            print("README.md command help is out of date: run python tools/readme_help.py")
+            print("docs/cli.md command help is out of date: run python tools/readme_help.py")
             return 1
         return 0
-    README.write_text(new)
+    CLI_DOC.write_text(new)
     return 0
 
 

@@ -26,7 +26,6 @@ from datetime import UTC
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -101,22 +100,39 @@ def link_all(db, articles: list[dict], config: StoryConfig) -> list[int]:
 
 
 def brute_force_pairs(shingles: dict[int, np.ndarray], threshold: float) -> set[tuple[int, int]]:
-    """Exact Jaccard of every pair of the sample (a sparse 0/1 matrix times its transpose)."""
+    """Exact Jaccard of every pair of the sample that shares a shingle (numpy only).
+
+    An inverted index (shingle → rows holding it) gives every co-occurrence once per
+    shared shingle; counting equal pair codes is the intersection size.
+    """
     ids = sorted(shingles)
-    vocab: dict[int, int] = {}
-    rows, cols = [], []
-    for row, article_id in enumerate(ids):
-        for value in shingles[article_id].tolist():
-            rows.append(row)
-            cols.append(vocab.setdefault(value, len(vocab)))
-    matrix = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(ids), len(vocab))
-    )
-    sizes = np.asarray(matrix.sum(axis=1)).ravel()
-    common = sparse.triu(matrix @ matrix.T, k=1).tocoo()
-    union = sizes[common.row] + sizes[common.col] - common.data
-    keep = common.data >= threshold * union
-    return {(ids[i], ids[j]) for i, j in zip(common.row[keep], common.col[keep], strict=True)}
+    n = len(ids)
+    if n < 2:
+        return set()
+    sets = [np.unique(shingles[article_id]) for article_id in ids]
+    sizes = np.array([s.size for s in sets], dtype=np.int64)
+    values = np.concatenate(sets)
+    rows = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    order = np.lexsort((rows, values))
+    values, rows = values[order], rows[order]
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    ends = np.r_[starts[1:], values.size]
+    codes: list[np.ndarray] = []
+    for start, end in zip(starts, ends, strict=True):
+        if end - start < 2:
+            continue
+        members = rows[start:end]  # ascending, so left < right below
+        left, right = np.triu_indices(members.size, k=1)
+        codes.append(members[left] * n + members[right])
+    if not codes:
+        return set()
+    pairs, common = np.unique(np.concatenate(codes), return_counts=True)
+    left, right = pairs // n, pairs % n
+    union = sizes[left] + sizes[right] - common
+    keep = common >= threshold * union
+    return {
+        (ids[i], ids[j]) for i, j in zip(left[keep].tolist(), right[keep].tolist(), strict=True)
+    }
 
 
 def lsh_pairs(db, sample: list[int], threshold: float) -> set[tuple[int, int]]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,37 +19,78 @@ import crawler.settings as project_defaults
 from crawler.runner import RunSummary, available_sources, build_settings, crawl
 
 URL_SETTINGS = ("CRAWLER_AKIMAT_URL", "CRAWLER_ARNAPRESS_URL")
-# Read with getint somewhere: a fraction would fail deep inside the crawl.
-INT_SETTINGS = (
-    "CONCURRENT_REQUESTS",
-    "CONCURRENT_REQUESTS_PER_DOMAIN",
-    "CONCURRENT_ITEMS",
-    "RETRY_TIMES",
-    "REDIRECT_MAX_TIMES",
-    "DOWNLOAD_MAXSIZE",
-    "DOWNLOAD_WARNSIZE",
-    "CRAWLER_AKIMAT_PAGE_SIZE",
-    "CRAWLER_AKIMAT_FIRST_PAGE",
-    "CRAWLER_OVERLAP_PAGES",
-    "CRAWLER_STORE_BATCH",
-    "CRAWLER_MIN_BODY_CHARS",
-    "CRAWLER_HEALTH_MIN_ITEMS",
-    "CRAWLER_HEALTH_EMPTY_RUNS",
-)
-FLOAT_SETTINGS = (
-    "DOWNLOAD_DELAY",
-    "DOWNLOAD_TIMEOUT",
-    "CRAWLER_STORE_FLUSH_SECONDS",
-    "CRAWLER_AKIMAT_TIMEOUT",
-)
-# Zero of these stalls the crawl (nothing may run) or pages by nothing.
-POSITIVE_SETTINGS = (
-    "CONCURRENT_REQUESTS",
-    "CONCURRENT_REQUESTS_PER_DOMAIN",
-    "CONCURRENT_ITEMS",
-    "CRAWLER_AKIMAT_PAGE_SIZE",
-    "CRAWLER_STORE_BATCH",
-)
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """What a numeric setting may be: whole or not, and its bounds (``low_open``:
+    the low bound itself is excluded)."""
+
+    whole: bool
+    low: float = 0
+    high: float = INF
+    low_open: bool = False
+
+    def allows(self, number: float) -> bool:
+        above = number > self.low if self.low_open else number >= self.low
+        return above and number <= self.high
+
+    def describe(self) -> str:
+        kind = "whole number" if self.whole else "number"
+        if self.high != INF:
+            if self.low_open:
+                return f"a {kind} above {self.low:g} and at most {self.high:g}"
+            return f"a {kind} from {self.low:g} to {self.high:g}"
+        if self.low == 0:
+            return f"a positive {kind}" if self.low_open else f"a non-negative {kind}"
+        if self.low == 1 and self.whole and not self.low_open:
+            return f"a positive {kind}"
+        return f"a {kind} {'above' if self.low_open else 'of at least'} {self.low:g}"
+
+
+COUNT = NumberRange(whole=True)
+POSITIVE_COUNT = NumberRange(whole=True, low=1)
+SECONDS = NumberRange(whole=False)
+POSITIVE_SECONDS = NumberRange(whole=False, low_open=True)
+SHARE = NumberRange(whole=False, high=1)
+# Every numeric setting we check, with its range: out-of-range values would change
+# what the crawl does without a word (a story threshold of 5 links nothing, a
+# negative share flags every run), and a fraction where a whole number is read
+# fails deep inside the crawl.
+NUMBER_SETTINGS: dict[str, NumberRange] = {
+    "CONCURRENT_REQUESTS": POSITIVE_COUNT,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": POSITIVE_COUNT,
+    "CONCURRENT_ITEMS": POSITIVE_COUNT,
+    "RETRY_TIMES": COUNT,
+    "REDIRECT_MAX_TIMES": COUNT,
+    "DOWNLOAD_MAXSIZE": COUNT,
+    "DOWNLOAD_WARNSIZE": COUNT,
+    "DOWNLOAD_DELAY": SECONDS,
+    "DOWNLOAD_TIMEOUT": SECONDS,
+    "AUTOTHROTTLE_START_DELAY": SECONDS,
+    "AUTOTHROTTLE_MAX_DELAY": SECONDS,
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": NumberRange(whole=False, low_open=True),
+    "CRAWLER_AKIMAT_PAGE_SIZE": NumberRange(whole=True, low=1, high=1000),
+    "CRAWLER_AKIMAT_FIRST_PAGE": COUNT,
+    "CRAWLER_AKIMAT_TIMEOUT": POSITIVE_SECONDS,
+    "CRAWLER_OVERLAP_PAGES": COUNT,
+    "CRAWLER_STORE_BATCH": POSITIVE_COUNT,
+    "CRAWLER_STORE_FLUSH_SECONDS": SECONDS,
+    "CRAWLER_STORY_THRESHOLD": SHARE,
+    "CRAWLER_STORY_THRESHOLD_FAR": SHARE,
+    "CRAWLER_STORY_WINDOW_HOURS": SECONDS,
+    "CRAWLER_STORY_TITLE_THRESHOLD": SHARE,
+    "CRAWLER_STORY_CITED_THRESHOLD": SHARE,
+    "CRAWLER_HINT_RECHECK_HOURS": SECONDS,
+    "CRAWLER_DISCOVERY_SHAPE_MISSES": POSITIVE_COUNT,
+    "CRAWLER_MIN_BODY_CHARS": COUNT,
+    "CRAWLER_HEALTH_MAX_INCOMPLETE": SHARE,
+    "CRAWLER_HEALTH_MIN_ITEMS": COUNT,
+    "CRAWLER_HEALTH_EMPTY_RUNS": POSITIVE_COUNT,
+}
+# Read by Scrapy or by us though absent from both defaults modules.
+EXTRA_SETTINGS = frozenset({"CONCURRENT_REQUESTS_PER_IP", "META_COPY_WARN_SKIP_KEYS"})
 
 
 def check_settings(settings: Settings) -> None:
@@ -57,16 +100,8 @@ def check_settings(settings: Settings) -> None:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise click.UsageError(f"{name} must be an http(s) URL, got {value!r}")
-    for name, kind in [(n, int) for n in INT_SETTINGS] + [(n, float) for n in FLOAT_SETTINGS]:
-        value = settings.get(name)
-        try:
-            number = kind(value)
-        except (TypeError, ValueError):
-            number = -1
-        if number < 0 or (number == 0 and name in POSITIVE_SETTINGS):
-            least = "a positive" if name in POSITIVE_SETTINGS else "a non-negative"
-            whole = " whole" if kind is int else ""
-            raise click.UsageError(f"{name} must be {least}{whole} number, got {value!r}")
+    for name, allowed in NUMBER_SETTINGS.items():
+        check_number(name, settings.get(name), allowed)
     for name in settings.attributes:
         # Only what -s gave: every default is right, and reading some warns of deprecation.
         if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"]:
@@ -86,7 +121,19 @@ def check_settings(settings: Settings) -> None:
 
 
 def check_overrides(overrides: dict[str, str]) -> None:
-    """Component dicts (ITEM_PIPELINES …) are parsed as JSON while the settings are built."""
+    """Names first: an unknown ``CRAWLER_*`` name is a usage error, any other unknown
+    name a warning (a misspelt Scrapy setting would otherwise be ignored without a
+    word). Component dicts (ITEM_PIPELINES …) are parsed as JSON while the settings
+    are built."""
+    known = known_settings()
+    for name in overrides:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        if name.startswith("CRAWLER_"):
+            raise click.UsageError(f"unknown setting {name}{hint}")
+        click.echo(f"Warning: unknown setting {name}{hint}; Scrapy ignores it", err=True)
     for name, value in overrides.items():
         if isinstance(_default(name), dict):
             try:
@@ -95,6 +142,27 @@ def check_overrides(overrides: dict[str, str]) -> None:
                 parsed = None
             if not isinstance(parsed, dict):
                 raise click.UsageError(f"{name} must be a JSON object, got {value!r}")
+
+
+def known_settings() -> frozenset[str]:
+    """Every setting name Scrapy or this project defines."""
+    modules: tuple[ModuleType, ...] = (project_defaults, default_settings)
+    return (
+        frozenset(name for module in modules for name in dir(module) if name.isupper())
+        | EXTRA_SETTINGS
+    )
+
+
+def check_number(name: str, value: Any, allowed: NumberRange) -> None:
+    """A numeric setting must read as a number of its kind within its range."""
+    try:
+        number = int(value) if allowed.whole else float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if isinstance(value, float) and allowed.whole and value != number:
+        number = None  # a fraction given where a whole number is read
+    if number is None or number != number or not allowed.allows(number):
+        raise click.UsageError(f"{name} must be {allowed.describe()}, got {value!r}")
 
 
 def check_type(settings: Settings, name: str) -> None:
@@ -146,4 +214,11 @@ def report(summaries: list[RunSummary]) -> bool:
     return all(summary.ok for summary in summaries)
 
 
-__all__ = ["available_sources", "check_overrides", "check_settings", "crawl_job", "report"]
+__all__ = [
+    "NUMBER_SETTINGS",
+    "available_sources",
+    "check_overrides",
+    "check_settings",
+    "crawl_job",
+    "report",
+]

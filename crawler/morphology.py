@@ -20,7 +20,9 @@ import pymorphy3
 # Letters only Kazakh Cyrillic has (Russian lacks them): a word with one is Kazakh.
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
 # Letters of the Kazakh Latin alphabets (2018 and 2021) that English lacks.
-KAZAKH_LATIN_LETTERS = frozenset("áóúǵńıäöüğñşç")
+KAZAKH_LATIN_LETTERS = frozenset("áóúǵńıýäöüğñşç")
+# Letters only Uzbek Cyrillic has.
+UZBEK_LETTERS = frozenset("ўҳ")
 _CYRILLIC = re.compile(r"[а-яё]")
 
 # Case folding that keeps every offset: str.lower() changes the length of one
@@ -32,7 +34,8 @@ _FOLD = str.maketrans(
         "\u0130": "i",
         "\u2019": "'",  # ’ typographic apostrophe
         "\u02bc": "'",  # ʼ modifier apostrophe
-        "\u02bb": "'",  # ʻ turned comma (old Kazakh Latin)
+        "\u02bb": "'",  # ʻ turned comma (Uzbek Latin oʻ, gʻ)
+        "\u2018": "'",  # ‘ left quote, typed for the Uzbek oʻ and gʻ
         "`": "'",
         "\u2010": "-",  # ‐ hyphen
         "\u2011": "-",  # non-breaking hyphen
@@ -40,7 +43,7 @@ _FOLD = str.maketrans(
         "\u2013": "-",  # – en dash
     }
 )
-APOSTROPHES = "'\u2019\u02bc\u02bb`"
+APOSTROPHES = "'\u2019\u02bc\u02bb\u2018`"
 HYPHENS = "-\u2010\u2011\u2012\u2013"
 
 # A word: letters/digits with apostrophes inside (artisan's, O’Connor); a compound
@@ -101,10 +104,21 @@ def word_keys(word: str) -> frozenset[str]:
     return _part_keys(folded)
 
 
+def latin_word_keys(word: str) -> frozenset[str]:
+    """``word_keys`` of a Latin word read as Kazakh or Uzbek even when nothing in it
+    says so (sheber, hunarmand): the Cyrillic stems of its transliterations."""
+    folded = fold(word).strip(APOSTROPHES + HYPHENS)
+    if "-" in folded or _CYRILLIC.search(folded):
+        return word_keys(folded)
+    return _part_keys(folded) | _turkic_latin_keys(folded)
+
+
 @lru_cache(maxsize=200_000)
 def _normalise_part(word: str) -> str:
     if not word:
         return word
+    if not UZBEK_LETTERS.isdisjoint(word):
+        return uzbek_stems(word)[0]
     if not KAZAKH_LETTERS.isdisjoint(word):
         return kazakh_stem(word)
     if _CYRILLIC.search(word):
@@ -115,12 +129,17 @@ def _normalise_part(word: str) -> str:
         # (pymorphy3's guesses still count as keys in word_keys).
         return kazakh_stem(word)
     if not KAZAKH_LATIN_LETTERS.isdisjoint(word):
-        return kazakh_latin_stem(word)
+        # Kazakh in the Latin alphabet shares its keys with the Cyrillic spelling.
+        return kazakh_stem(latin_to_cyrillic(word, "kk"))
+    if _UZ_LATIN_MARK.search(word):
+        return uzbek_stems(latin_to_cyrillic(word, "uz"))[0]
     return english_stem(word)
 
 
 @lru_cache(maxsize=200_000)
 def _part_keys(word: str) -> frozenset[str]:
+    if not UZBEK_LETTERS.isdisjoint(word):
+        return frozenset(uzbek_stems(word))
     if not KAZAKH_LETTERS.isdisjoint(word):
         return frozenset(kazakh_stems(word))  # the first stem is _normalise_part's
     if _CYRILLIC.search(word):
@@ -130,8 +149,30 @@ def _part_keys(word: str) -> frozenset[str]:
         keys = {p.normal_form.replace("ё", "е") for p in morph.parse(word)}
         if not morph.word_is_known(word):
             keys.update(kazakh_stems(word))
+            # Uzbek Cyrillic without ў/ҳ (кулолчилик) looks like this too.
+            keys.update(uzbek_stems(word))
         return frozenset(keys)
-    return frozenset({_normalise_part(word)})
+    keys = {_normalise_part(word)}
+    if _looks_turkic(word):
+        keys |= _turkic_latin_keys(word)
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=100_000)
+def _turkic_latin_keys(word: str) -> frozenset[str]:
+    if not KAZAKH_LATIN_LETTERS.isdisjoint(word):
+        return frozenset(kazakh_stems(latin_to_cyrillic(word, "kk")))
+    keys = set(uzbek_stems(latin_to_cyrillic(word, "uz")))
+    if not _UZ_LATIN_MARK.search(word):
+        keys.update(kazakh_stems(latin_to_cyrillic(word, "kk")))
+    return frozenset(keys)
+
+
+def _looks_turkic(word: str) -> bool:
+    """Whether a Latin word without Kazakh letters is likelier Kazakh or Uzbek than
+    English: a q not before u, an Uzbek oʻ/gʻ, or a Turkic ending. Only such words
+    get the extra keys, so «master» stays apart from «мастер» in search."""
+    return bool(_TURKIC_HINT.search(word))
 
 
 # --- Kazakh -----------------------------------------------------------------
@@ -265,6 +306,140 @@ def kazakh_latin_stem(word: str) -> str:
 
 
 _KK_PLURAL_LATIN = ("lar", "ler", "dar", "der", "tar", "ter")
+
+
+# --- Uzbek ------------------------------------------------------------------
+# No vowel harmony, so one ending per layer, outside in: case → possessive → plural.
+_UZ_CASE = (
+    "нинг", "даги", "дан", "тан", "ни", "га", "ка", "қа", "да", "та", "гача",
+)  # fmt: skip
+# (1st and 2nd person -м, -нг after a vowel are left out: rare in news, and гилам would lose its м.)
+_UZ_POSSESSIVE = ("имиз", "ингиз", "лари", "си", "им", "инг", "и")
+_UZ_VOWELS = frozenset("аеёиоуўэюя")
+
+
+@lru_cache(maxsize=100_000)
+def uzbek_stems(word: str) -> tuple[str, ...]:
+    """Possible stems of a lowercase Uzbek Cyrillic word, the likeliest first:
+    ҳунармандчиликни → ҳунармандчилик, кенгашининг → кенгаш (and кенгаши)."""
+    base = _kk_strip(word, _UZ_CASE, _UZ_VOWELS) or word
+    readings = [base]
+    owned = _kk_strip(base, _UZ_POSSESSIVE, _UZ_VOWELS)
+    if owned is not None:
+        # A final -и may be the word's own (санъати / кулоли are ambiguous without a dictionary).
+        readings = [owned, base] if base.endswith(("и", "си")) else [owned]
+    stems: list[str] = []
+    for reading in readings:
+        stem = _kk_strip(reading, ("лар",), _UZ_VOWELS) or reading
+        # -лик/-ак voice before a vowel ending: ҳунармандчилиги → ҳунармандчилик.
+        if stem != word and stem[-1] in "гғ" and word[len(stem)] in _UZ_VOWELS:
+            stem = stem[:-1] + ("к" if stem[-1] == "г" else "қ")
+        # ҳ and х are often confused (Jaxon for Jahon): one key for both.
+        stem = stem.replace("ҳ", "х")
+        if stem not in stems:
+            stems.append(stem)
+    return tuple(stems)
+
+
+# --- Latin script: Kazakh (2018 and 2021 alphabets) and Uzbek ------------------
+# Latin words are read back into Cyrillic, so one set of stems serves both scripts
+# (qolónershiler → қолөнершілер → қолөнерші).
+_KK_LATIN_2018 = {
+    "a": "а", "á": "ә", "b": "б", "c": "ц", "d": "д", "e": "е", "f": "ф", "g": "г",
+    "ǵ": "ғ", "h": "х", "i": "і", "ı": "и", "j": "ж", "k": "к", "l": "л", "m": "м",
+    "n": "н", "ń": "ң", "o": "о", "ó": "ө", "p": "п", "q": "қ", "r": "р", "s": "с",
+    "t": "т", "u": "ұ", "ú": "ү", "v": "в", "w": "у", "x": "х", "y": "ы", "ý": "у",
+    "z": "з",
+}  # fmt: skip
+# 2021: umlauts and cedillas; ı is і and i is и.
+_KK_LATIN_2021 = {
+    **_KK_LATIN_2018,
+    "ä": "ә", "ö": "ө", "ü": "ү", "ğ": "ғ", "ñ": "ң", "ş": "ш", "ç": "ч", "ı": "і", "i": "и",
+    "ū": "ұ",
+}  # fmt: skip
+_UZ_LATIN = {
+    "a": "а", "b": "б", "c": "ц", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "ҳ",
+    "i": "и", "j": "ж", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п",
+    "q": "қ", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "в", "x": "х",
+    "y": "й", "z": "з", "'": "ъ",
+}  # fmt: skip
+_UZ_DIGRAPHS = {"o'": "ў", "g'": "ғ", "sh": "ш", "ch": "ч", "yo": "ё", "yu": "ю", "ya": "я"}
+_KK_2021_MARKS = frozenset("äöüğñşçū")
+_UZ_LATIN_MARK = re.compile(r"[og]'")
+# Hints that a plain Latin word is Kazakh or Uzbek rather than English.
+_TURKIC_HINT = re.compile(
+    r"q(?!u)|[og]'|(?:lar|ler|lik|lig|liq|lyq|chi|shi)"
+    r"(?:i|y|im|imiz|ing|ni|ny|ga|ge|da|de|dan|den|si|dagi|lar|ler|ning)?$"
+)
+
+
+def latin_to_cyrillic(word: str, lang: str) -> str:
+    """A folded Latin ``word`` in Cyrillic, read as Kazakh (``"kk"``) or Uzbek (``"uz"``).
+
+    >>> latin_to_cyrillic("dúnıejúzilik", "kk"), latin_to_cyrillic("zardo'zlik", "uz")
+    ('дүниежүзілік', 'зардўзлик')
+    """
+    if lang == "uz":
+        out, i = [], 0
+        while i < len(word):
+            pair = word[i : i + 2]
+            if pair in _UZ_DIGRAPHS:
+                out.append(_UZ_DIGRAPHS[pair])
+                i += 2
+                continue
+            letter = word[i]
+            out.append("э" if letter == "e" and i == 0 else _UZ_LATIN.get(letter, letter))
+            i += 1
+        return "".join(out)
+    table = _KK_LATIN_2021 if not _KK_2021_MARKS.isdisjoint(word) else _KK_LATIN_2018
+    word = word.replace("sh", "ш").replace("ch", "ч")
+    out = []
+    for i, letter in enumerate(word):
+        cyrillic = table.get(letter, letter)
+        # After a vowel and not before one, the 2018 ı is й (úı → үй, aıtty → айтты).
+        if (
+            letter == "ı"
+            and table is _KK_LATIN_2018
+            and i
+            and word[i - 1] in _KKL_VOWELS
+            and (i + 1 == len(word) or word[i + 1] not in _KKL_VOWELS)
+        ):
+            cyrillic = "й"
+        out.append(cyrillic)
+    return "".join(out)
+
+
+_CYR_TO_KK_2018 = {
+    **{cyr: lat for lat, cyr in _KK_LATIN_2018.items() if lat not in "cwx"},
+    "и": "ı", "й": "ı", "у": "ý", "х": "h", "һ": "h", "ш": "sh", "щ": "sh", "ч": "ch",
+    "ц": "ts", "ё": "ıo", "ю": "ıý", "я": "ıa", "э": "e", "ъ": "", "ь": "",
+}  # fmt: skip
+_CYR_TO_KK_2021 = {
+    **_CYR_TO_KK_2018,
+    "ә": "ä", "ө": "ö", "ү": "ü", "ғ": "ğ", "ң": "ñ", "ш": "ş", "щ": "ş", "ч": "ç",
+    "і": "ı", "и": "i", "й": "i", "у": "u", "ю": "iu", "я": "ia", "ё": "io",
+}  # fmt: skip
+_CYR_TO_UZ = {
+    **{cyr: lat for lat, cyr in _UZ_LATIN.items() if lat not in "cw'"},
+    **{cyr: lat for lat, cyr in _UZ_DIGRAPHS.items()},
+    "х": "x", "ц": "ts", "щ": "sh", "ъ": "'", "ь": "", "э": "e",
+}  # fmt: skip
+
+
+def cyrillic_to_latin(word: str, lang: str) -> tuple[str, ...]:
+    """The Latin spellings of a folded Cyrillic word: Kazakh 2018 and 2021, or Uzbek."""
+    tables = (_CYR_TO_UZ,) if lang == "uz" else (_CYR_TO_KK_2018, _CYR_TO_KK_2021)
+    spellings = []
+    for table in tables:
+        spelling = "".join(table.get(letter, letter) for letter in word)
+        if spelling not in spellings:
+            spellings.append(spelling)
+    if lang == "uz":
+        # ҳ is often typed as x (Jaxon for Jahon).
+        typed = "".join("x" if letter == "ҳ" else _CYR_TO_UZ.get(letter, letter) for letter in word)
+        if typed not in spellings:
+            spellings.append(typed)
+    return tuple(spellings)
 
 
 # --- English ------------------------------------------------------------------

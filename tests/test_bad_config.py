@@ -40,6 +40,36 @@ BAD_SETTINGS = [
     ("CRAWLER_LEXICON=/nonexistent/lexicon.toml", "CRAWLER_LEXICON"),
     ("CRAWLER_AKIMAT_URL=ftp://x", "CRAWLER_AKIMAT_URL"),
     ("CRAWLER_ARNAPRESS_URL=arnapress.kz", "CRAWLER_ARNAPRESS_URL"),
+    # out of range: each would change what the crawl does without a word
+    ("CRAWLER_STORY_THRESHOLD=5", "CRAWLER_STORY_THRESHOLD"),
+    ("CRAWLER_STORY_THRESHOLD=-0.1", "CRAWLER_STORY_THRESHOLD"),
+    ("CRAWLER_STORY_THRESHOLD=nan", "CRAWLER_STORY_THRESHOLD"),
+    ("CRAWLER_STORY_THRESHOLD_FAR=1.5", "CRAWLER_STORY_THRESHOLD_FAR"),
+    ("CRAWLER_STORY_TITLE_THRESHOLD=2", "CRAWLER_STORY_TITLE_THRESHOLD"),
+    ("CRAWLER_STORY_CITED_THRESHOLD=-1", "CRAWLER_STORY_CITED_THRESHOLD"),
+    ("CRAWLER_STORY_WINDOW_HOURS=-48", "CRAWLER_STORY_WINDOW_HOURS"),
+    ("CRAWLER_HEALTH_MAX_INCOMPLETE=-3", "CRAWLER_HEALTH_MAX_INCOMPLETE"),
+    ("CRAWLER_HEALTH_MAX_INCOMPLETE=30", "CRAWLER_HEALTH_MAX_INCOMPLETE"),
+    ("CRAWLER_HEALTH_MIN_ITEMS=-1", "CRAWLER_HEALTH_MIN_ITEMS"),
+    ("CRAWLER_HEALTH_EMPTY_RUNS=0", "CRAWLER_HEALTH_EMPTY_RUNS"),
+    ("CRAWLER_HEALTH_EMPTY_RUNS=2.5", "CRAWLER_HEALTH_EMPTY_RUNS"),
+    ("CRAWLER_MIN_BODY_CHARS=-200", "CRAWLER_MIN_BODY_CHARS"),
+    ("CRAWLER_STORE_FLUSH_SECONDS=-2", "CRAWLER_STORE_FLUSH_SECONDS"),
+    ("CRAWLER_STORE_BATCH=0", "CRAWLER_STORE_BATCH"),
+    ("CRAWLER_OVERLAP_PAGES=-1", "CRAWLER_OVERLAP_PAGES"),
+    ("CRAWLER_AKIMAT_TIMEOUT=0", "CRAWLER_AKIMAT_TIMEOUT"),
+    ("CRAWLER_AKIMAT_TIMEOUT=-5", "CRAWLER_AKIMAT_TIMEOUT"),
+    ("CRAWLER_AKIMAT_FIRST_PAGE=-1", "CRAWLER_AKIMAT_FIRST_PAGE"),
+    ("CRAWLER_AKIMAT_FIRST_PAGE=0.5", "CRAWLER_AKIMAT_FIRST_PAGE"),
+    ("CRAWLER_AKIMAT_PAGE_SIZE=0", "CRAWLER_AKIMAT_PAGE_SIZE"),
+    ("CRAWLER_AKIMAT_PAGE_SIZE=5000", "CRAWLER_AKIMAT_PAGE_SIZE"),
+    ("CRAWLER_HINT_RECHECK_HOURS=-1", "CRAWLER_HINT_RECHECK_HOURS"),
+    ("CRAWLER_DISCOVERY_SHAPE_MISSES=0", "CRAWLER_DISCOVERY_SHAPE_MISSES"),
+    ("CRAWLER_DISCOVERY_SHAPE_MISSES=x", "CRAWLER_DISCOVERY_SHAPE_MISSES"),
+    ("AUTOTHROTTLE_TARGET_CONCURRENCY=0", "AUTOTHROTTLE_TARGET_CONCURRENCY"),
+    # an unknown name of ours is a usage error, named with the closest known one
+    ("CRAWLER_STORY_TRESHOLD=0.6", "CRAWLER_STORY_THRESHOLD"),
+    ("CRAWLER_NOPE=1", "CRAWLER_NOPE"),
 ]
 
 
@@ -76,6 +106,12 @@ CASES: list[tuple[str, dict[str, str], str]] = [
     *[(f"{cmd} --db {{notdb}}", {}, "--db") for cmd in ("run", "crawl", "rescan", "status")],
     *[(f"{cmd} --db {{notdb}}", {}, "--db") for cmd in ("alerts --dry-run", "serve")],
     ("crawl --db {file_parent}", {}, "--db"),
+    # places where nothing can be created, whatever the permission bits say to root
+    *[
+        (f"{cmd} --db {path}", {}, "--db")
+        for cmd in ("run", "crawl", "demo --articles 3")
+        for path in ("/proc/x.db", "/proc/nope/x.db", "/sys/x.db", "{file_parent}", "{dir}")
+    ],
     ("demo --db {file_parent}", {}, "--db"),
     ("status --db /dev/null", {}, "--db"),
     ("status", {"CRAWLER_DB": "{dir}"}, "--db"),
@@ -193,6 +229,17 @@ def test_bad_value_is_one_line_usage_error(files, line, env, name, monkeypatch) 
     assert_usage_error(result.exit_code, result.stderr, name)
 
 
+@pytest.mark.parametrize("command", ["run", "crawl", "demo"])
+def test_unwritable_db_is_one_line_for_the_program(command: str) -> None:
+    # As a user runs it: no Twisted errors, no traceback.
+    args = [command, "--db", "/proc/nope/x.db"]
+    args += ["--articles", "3"] if command == "demo" else list(OFFLINE)
+    result = run_cli(*args, timeout=120)
+    assert_usage_error(result.returncode, result.stderr, "--db")
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) <= 3, result.stderr  # usage, its hint, the error
+
+
 def test_every_command_is_covered() -> None:
     assert {line.split()[0] for line, _, _ in CASES} == set(COMMAND_MODULES)
 
@@ -202,6 +249,48 @@ def test_bad_settings_write_nothing(files, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["crawl", "--db", str(db), *OFFLINE, "-s", "CRAWLER_FULL=x"])
     assert result.exit_code == 2
     assert not db.exists()
+
+
+def test_every_numeric_setting_of_ours_has_a_range() -> None:
+    import crawler.settings as ours
+    from crawler.jobs import NUMBER_SETTINGS
+
+    numeric = {
+        name
+        for name in dir(ours)
+        if name.startswith("CRAWLER_")
+        and isinstance(getattr(ours, name), int | float)
+        and not isinstance(getattr(ours, name), bool)
+    }
+    assert numeric - set(NUMBER_SETTINGS) == set()
+
+
+@pytest.mark.parametrize(
+    ("given", "suggested"),
+    [("DOWLOAD_DELAY=0", "DOWNLOAD_DELAY"), ("CONCURENT_REQUESTS=4", "CONCURRENT_REQUESTS")],
+)
+def test_misspelt_scrapy_setting_warns_with_the_closest_name(
+    given: str, suggested: str, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["crawl", "--db", str(tmp_path / "w.db"), "--sources", "akimat", *OFFLINE, "-s", given],
+    )
+    warned = [line for line in result.stderr.splitlines() if given.split("=")[0] in line]
+    assert len(warned) == 1, result.stderr
+    assert suggested in warned[0] and "Traceback" not in result.stderr
+
+
+def test_known_settings_do_not_warn(tmp_path: Path) -> None:
+    # Settings absent from Scrapy's defaults module that are still real.
+    result = CliRunner().invoke(
+        main,
+        ["crawl", "--db", str(tmp_path / "k.db"), "--sources", "akimat", *OFFLINE,
+         "-s", "JOBDIR=" + str(tmp_path / "job"), "-s", "CRAWLER_HEALTH_MIN_ITEMS=0",
+         "-s", "CRAWLER_STORY_THRESHOLD=1", "-s", "AUTOTHROTTLE_MAX_DELAY=5"],
+    )  # fmt: skip
+    assert "unknown setting" not in result.stderr, result.stderr
+    assert "Error:" not in result.stderr, result.stderr
 
 
 # Settings read from the environment when the program starts: only a new process sees them.

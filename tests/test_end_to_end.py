@@ -122,7 +122,10 @@ def test_demo_builds_a_database(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     result = run_cli("demo", "--db", str(db), "--articles", "30")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "browse:" in result.stdout
+    # Only `crawler serve` has the project's metadata and inflection-aware search.
+    browse = [line for line in result.stdout.splitlines() if line.startswith("browse:")]
+    assert browse == [f"browse: crawler serve --db {db}"], result.stdout
+    assert "datasette" not in result.stdout.lower()
     found = counts(db)
     assert found["articles"] > 60 and found["mentions"] > 0
 

@@ -293,3 +293,143 @@ def test_declared_selectors_for_a_field_metadata_lacks():
     assert (got.title, got.lang, got.layout) == ("Тақырып", "kk", "t")
     assert got.body == "Бірінші абзац.\n\nЕкінші абзац."
     assert got.methods["body"] == "selector"
+
+
+# --- pages that are UTF-8 but for a stray byte ------------------------------------------
+STRAY_PAGE = (
+    "<html><head>{meta}<title>Всемирный город ремёсел</title></head><body>"
+    "<h1>Алматы — Всемирный город ремёсел</h1>"
+    "<p>Мастера народных промыслов представили свои работы.</p>"
+    "<p>Қолөнер шеберлері өз туындыларын көрсетті.</p></body></html>"
+)
+
+
+def stray_page(meta: str = "") -> bytes:
+    data = STRAY_PAGE.format(meta=meta).encode()
+    cut = data.index("представили".encode())
+    return data[:cut] + b"\xff" + data[cut:]  # one byte no UTF-8 text has
+
+
+@pytest.mark.parametrize(
+    ("data", "header"),
+    [
+        (stray_page('<meta charset="utf-8">'), None),
+        (stray_page(), "utf-8"),
+        (stray_page(), "UTF8"),
+        (stray_page(), None),  # undeclared, but valid but for one byte
+        (stray_page('<meta charset="windows-1251">'), None),  # the bytes outweigh it
+    ],
+    ids=["meta", "header", "header-alias", "undeclared", "wrong-meta"],
+)
+def test_utf8_page_with_a_stray_byte_stays_utf8(data: bytes, header: str | None) -> None:
+    text = decode_html(data, encoding=header)
+    assert "Всемирный город ремёсел" in text and "Қолөнер шеберлері" in text
+    assert text.count("\ufffd") == 1
+    got = extract_article(data, "https://x.kz/ru/news/1", encoding=header)
+    assert got.title == "Алматы — Всемирный город ремёсел"
+    assert got.replaced_bytes == 1
+
+
+def test_stray_byte_repair_is_logged_with_the_url(caplog) -> None:
+    with caplog.at_level("WARNING", logger="crawler.extraction"):
+        extract_article(stray_page('<meta charset="utf-8">'), "https://x.kz/ru/news/7")
+    assert any("https://x.kz/ru/news/7" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("header", [None, "windows-1251", "utf-8"])
+def test_windows_1251_page_is_not_taken_for_utf8(header: str | None) -> None:
+    # A server may even declare UTF-8 for it: bytes that are not UTF-8 at all win.
+    data = STRAY_PAGE.format(meta="").replace("Қолөнер", "Колонер").replace("ө", "о")
+    text = decode_html(data.encode("cp1251"), encoding=header)
+    assert "Всемирный город ремёсел" in text and "\ufffd" not in text
+
+
+def test_the_size_cut_never_splits_a_utf8_character() -> None:
+    from crawler.extraction import MAX_HTML_CHARS
+
+    head = "<html><body><h1>Всемирный город ремёсел</h1><p>".encode()
+    filler = "ж".encode() * MAX_HTML_CHARS  # 2 bytes each: the cut falls where it may
+    for pad in (b"", b"x"):
+        got = extract_article(head + pad + filler, "https://x.kz/ru/news/2")
+        assert got.title == "Всемирный город ремёсел"
+        assert got.replaced_bytes == 0
+        assert "\ufffd" not in (got.body or "")
+
+
+# --- failures are counted, not swallowed ----------------------------------------------
+def test_failed_extraction_is_an_error_and_marked(monkeypatch, caplog) -> None:
+    import crawler.extraction as extraction
+
+    def broken(sel):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(extraction, "jsonld_fields", broken)
+    with caplog.at_level("WARNING", logger="crawler.extraction"):
+        got = extract_article("<h1>Заголовок</h1><p>Текст.</p>", "https://x.kz/ru/news/3")
+    assert got.title is None and got.error and "parser bug" in got.error
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "https://x.kz/ru/news/3" in errors[0].getMessage()
+
+
+def test_html_to_text_failure_is_logged_and_counted(caplog) -> None:
+    failures: list[str] = []
+    with caplog.at_level("WARNING", logger="crawler.extraction"):
+        assert html_to_text(object(), url="https://x.kz/ru/news/4", failures=failures) == ""  # type: ignore[arg-type]
+    assert len(failures) == 1
+    warned = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warned and "https://x.kz/ru/news/4" in warned[0].getMessage()
+
+
+# --- in the spider: the header's charset, the run's error count -------------------------
+@pytest.fixture
+def news_spider(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.arnapress import ArnapressSpider
+
+    crawler = get_crawler(
+        ArnapressSpider,
+        {"CRAWLER_DB": str(tmp_path / "a.db"), "CRAWLER_ARNAPRESS_URL": "https://arnapress.kz"},
+    )
+    spider = ArnapressSpider.from_crawler(crawler)
+    crawler.spider = spider
+    if getattr(crawler, "_stats", None) is None and hasattr(crawler, "_apply_settings"):
+        crawler._apply_settings()
+    return spider
+
+
+def page_response(body: bytes, content_type: str):
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    url = "https://arnapress.kz/ru/news/5-x"
+    headers = {"Content-Type": content_type}
+    return HtmlResponse(url, body=body, headers=headers, request=Request(url))
+
+
+def test_spider_reads_the_header_charset(news_spider) -> None:
+    response = page_response(stray_page(), "text/html; charset=utf-8")
+    (item,) = news_spider.parse_article(response)
+    assert item.title == "Алматы — Всемирный город ремёсел"
+    assert news_spider.crawler.stats.get_value("crawler/pages_utf8_repaired") == 1
+
+
+def test_spider_counts_a_failed_extraction_as_a_run_error(news_spider, monkeypatch) -> None:
+    import logging
+
+    import crawler.extraction as extraction
+    from crawler.extensions import SpiderErrorCounter
+
+    def broken(sel):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(extraction, "jsonld_fields", broken)
+    counter = SpiderErrorCounter(news_spider.crawler)
+    logging.getLogger().addHandler(counter)
+    try:
+        list(news_spider.parse_page(page_response(stray_page(), "text/html; charset=utf-8")))
+    finally:
+        logging.getLogger().removeHandler(counter)
+    stats = news_spider.crawler.stats
+    assert stats.get_value("crawler/errors/extraction") == 1
+    assert stats.get_value("crawler/errors") == 1

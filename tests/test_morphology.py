@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 
 from crawler.morphology import (
+    cyrillic_to_latin,
     english_stem,
     fold,
     kazakh_stem,
     kazakh_stems,
+    latin_to_cyrillic,
+    latin_word_keys,
     normalise_word,
     tokenize,
+    uzbek_stems,
     word_keys,
 )
 
@@ -81,8 +85,66 @@ def test_kazakh_without_special_letters_is_recognised_by_its_endings():
     assert normalise_word("оюы") == "ою"
 
 
-def test_kazakh_latin_endings():
-    assert normalise_word("qolónerdi") == "qolóner"
+def test_kazakh_latin_words_share_the_cyrillic_stems():
+    assert normalise_word("qolónerdi") == "қолөнер"
+    assert normalise_word("Qolónershilerdiń") == "қолөнерші"
+    assert normalise_word("Dúnıejúzilik") == normalise_word("Дүниежүзілік")
+    assert normalise_word("qalasynyń") == "қала"
+    assert normalise_word("mártebesi") == "мәртебе"
+    # 2021 alphabet: umlauts, and ı is і.
+    assert normalise_word("qolönerşıler") == "қолөнерші"
+    # A plain Latin word (sheber) is read as Kazakh when asked to.
+    assert "шебер" in latin_word_keys("sheberler")
+    assert "шебер" in latin_word_keys("Sheber")
+
+
+@pytest.mark.parametrize(
+    ("word", "stem"),
+    [
+        ("ҳунармандчилик", "ҳунармандчилик"),
+        ("ҳунармандчиликни", "ҳунармандчилик"),
+        ("ҳунармандчилиги", "ҳунармандчилик"),
+        ("ҳунармандлар", "ҳунарманд"),
+        ("ҳунармандларнинг", "ҳунарманд"),
+        ("кенгашининг", "кенгаш"),
+        ("кулолчиликда", "кулолчилик"),
+    ],
+)
+def test_uzbek_endings_are_stripped(word, stem):
+    # ҳ and х share one key: Jaxon is a common spelling of Jahon.
+    assert uzbek_stems(word)[0] == stem.replace("ҳ", "х")
+
+
+@pytest.mark.parametrize(
+    ("latin", "cyrillic"),
+    [
+        ("hunarmandchilik", "ҳунармандчилик"),
+        ("hunarmandlarning", "ҳунарманд"),
+        ("zardo‘zlik", "зардўзлик"),  # ‘ (U+2018), as typed
+        ("zardoʻzlik", "зардўзлик"),  # ʻ (U+02BB), the official letter
+        ("gilam", "гилам"),
+        ("kulolchiligi", "кулолчилик"),
+        ("Butunjahon", "бутунжаҳон"),
+    ],
+)
+def test_uzbek_latin_words_share_the_cyrillic_stems(latin, cyrillic):
+    assert cyrillic.replace("ҳ", "х") in latin_word_keys(latin)
+    assert latin_word_keys(latin) & word_keys(cyrillic)
+
+
+def test_transliteration_both_ways():
+    assert latin_to_cyrillic("dúnıejúzilik", "kk") == "дүниежүзілік"
+    assert latin_to_cyrillic("úı", "kk") == "үй"
+    assert latin_to_cyrillic("to'qish", "uz") == "тўқиш"
+    assert cyrillic_to_latin("қолөнер", "kk") == ("qolóner", "qolöner")
+    assert cyrillic_to_latin("ҳунармандчилик", "uz") == ("hunarmandchilik", "xunarmandchilik")
+    assert cyrillic_to_latin("зардўзлик", "uz") == ("zardo'zlik",)
+
+
+def test_english_words_keep_apart_from_cyrillic_keys():
+    # «master» must not be indexed under «мастер», nor «planning» under a Turkic stem.
+    assert word_keys("master") == {"master"}
+    assert word_keys("planning") == {"planning"}
 
 
 @pytest.mark.parametrize(
@@ -149,7 +211,19 @@ def test_russian_word_keys_hold_every_lemma(word, lemmas):
 
 
 @pytest.mark.parametrize(
-    "word", ["стали", "шеберлер", "қолөнершілерінің", "artisans", "qolónerdi", "оюы", "1990"]
+    "word",
+    [
+        "стали",
+        "шеберлер",
+        "қолөнершілерінің",
+        "artisans",
+        "qolónerdi",
+        "оюы",
+        "1990",
+        "ҳунармандлари",
+        "hunarmandchiligi",
+        "zardo'zlik",
+    ],
 )
 def test_word_keys_include_the_normalised_form(word):
     assert normalise_word(word) in word_keys(word)

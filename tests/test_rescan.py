@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.db import open_db
-from crawler.mentions import DEFAULT_LEXICON, default_detector
+from crawler.mentions import DEFAULT_LEXICON, MentionDetector, default_detector
 from crawler.storage import save_article
 from tests.helpers import run_cli
 
@@ -54,7 +54,7 @@ def database(tmp_path: Path) -> Path:
 def edited_lexicon(tmp_path: Path) -> Path:
     """The bundled lexicon with a new version and one more crafts term: «гобелен»."""
     text = DEFAULT_LEXICON.read_text()
-    old_version = default_detector().version
+    old_version = default_detector().lexicon.declared_version
     assert f'version = "{old_version}"' in text
     text = text.replace(f'version = "{old_version}"', 'version = "test-edit.1"', 1)
     text += '\n[[crafts.terms]]\nterm = "гобелен"\nlang = "ru"\n'
@@ -103,3 +103,33 @@ def test_rescan_reports_a_broken_lexicon_in_one_line(database: Path, tmp_path: P
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.startswith("Error")]) == 1
+
+
+def test_an_edit_without_a_version_bump_is_rescanned_too(database: Path, tmp_path: Path) -> None:
+    # The version stored with each article is the declared one plus a hash of the
+    # content, so forgetting to change `version` cannot leave articles stale.
+    declared = default_detector().lexicon.declared_version
+    lexicon = tmp_path / "lexicon.toml"
+    lexicon.write_text(
+        DEFAULT_LEXICON.read_text() + '\n[[crafts.terms]]\nterm = "гобелен"\nlang = "ru"\n'
+    )
+    edited = MentionDetector.from_file(lexicon)
+    assert edited.lexicon.declared_version == declared
+    assert edited.version != default_detector().version
+    assert edited.version.startswith(declared + "+")
+
+    result = run_cli("rescan", "--db", str(database), "--lexicon", str(lexicon))
+    assert result.returncode == 0, result.stderr
+    assert "rescanned 3 articles" in result.stdout
+    assert edited.version in result.stdout
+    assert any(row[-1] == "гобелен" for row in stored_mentions(database))
+    again = run_cli("rescan", "--db", str(database), "--lexicon", str(lexicon))
+    assert "rescanned 0 articles" in again.stdout
+
+
+def test_comments_and_layout_do_not_change_the_version(tmp_path: Path) -> None:
+    lexicon = tmp_path / "lexicon.toml"
+    lexicon.write_text(
+        "# a new comment\n\n" + DEFAULT_LEXICON.read_text().replace(" = ", "   =   ")
+    )
+    assert MentionDetector.from_file(lexicon).version == default_detector().version

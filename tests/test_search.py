@@ -207,3 +207,43 @@ def test_month_summary_is_filled_for_an_existing_database(db) -> None:
         create_summary(db)
     kept, fresh = month_counts(db)
     assert kept == fresh and len(kept) == 1
+
+
+# --- Kazakh and Uzbek in both alphabets ----------------------------------------------
+SCRIPTS = {
+    "kk-cyrillic": ("Қолөнер", "Алматының қолөнершілері мәртебе алды."),
+    "kk-latin": ("Qolóner", "Almatynyń qolónershileri mártebe aldy."),
+    "uz-cyrillic": ("Ҳунармандчилик", "Хивада ҳунармандчилик ривожланмоқда."),
+    "uz-latin": ("Hunarmandchilik", "Xivada hunarmandchiligi va zardo‘zlik rivojlanmoqda."),
+    "uz-other": ("Kasb", "Yoshlar kollejda o‘qiydi."),
+}
+
+
+@pytest.fixture
+def scripts_db(tmp_path: Path):
+    database = open_db(tmp_path / "scripts.db")
+    with database.conn:
+        for key, (title, body) in SCRIPTS.items():
+            save_article(database, record(key, title, body), [], "test")
+    register_functions(database.conn)
+    yield database
+    database.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("қолөнершілер", {"kk-cyrillic", "kk-latin"}),
+        ("qolónershilerdiń", {"kk-cyrillic", "kk-latin"}),
+        ("Qolónershiler", {"kk-cyrillic", "kk-latin"}),
+        ("мәртебесі", {"kk-cyrillic", "kk-latin"}),
+        ("ҳунармандчиликни", {"uz-cyrillic", "uz-latin"}),
+        ("hunarmandchilik", {"uz-cyrillic", "uz-latin"}),
+        ("зардўзлик", {"uz-latin"}),
+        ("zardoʻzlikni", {"uz-latin"}),
+    ],
+)
+def test_kazakh_and_uzbek_are_found_in_either_alphabet(
+    scripts_db, query: str, expected: set[str]
+) -> None:
+    assert found(scripts_db, query) == expected

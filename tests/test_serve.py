@@ -276,3 +276,49 @@ def test_search_box_walks_by_date_only_for_big_match_sets(many, word, walks, cou
     assert page["filtered_table_rows_count"] == count
     published = [r[5] for r in page["rows"]]
     assert published == sorted(published, reverse=True) and len(published) == min(count, 5)
+
+
+def test_serve_on_a_busy_port_is_one_line_and_exit_2(db_path: Path) -> None:
+    import socket
+
+    from tests.helpers import run_cli
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        result = run_cli("serve", "--db", str(db_path), "--port", str(port), timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Serving" not in result.stderr + result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and str(port) in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_says_serving_once_it_listens(db_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.helpers import ROOT
+
+    with socket.socket() as probe:  # a port free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "serve", "--db", str(db_path), "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        line = proc.stderr.readline()
+        assert line.startswith("Serving "), line
+        url = line.split(" at ", 1)[1].split()[0]
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            assert answer.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stderr.close()

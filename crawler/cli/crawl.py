@@ -8,19 +8,19 @@ from pathlib import Path
 import click
 
 from crawler.cli.options import (
-    db_option,
     parse_settings,
     parse_sources,
     settings_option,
     sources_option,
     verbose_option,
+    writable_db_option,
 )
 from crawler.jobs import available_sources, crawl_job, report
 from crawler.lock import LockHeld, run_lock
 
 
 @click.command("crawl")
-@db_option
+@writable_db_option
 @sources_option
 @click.option(
     "--full", is_flag=True, help="Backfill the whole archive instead of stopping at known articles."

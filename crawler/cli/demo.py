@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from crawler.cli.alerts import load_alert_config
-from crawler.cli.options import db_option, verbose_option
+from crawler.cli.options import verbose_option, writable_db_option
 from crawler.cli.run import send_alerts
 from crawler.db import open_db
 from crawler.jobs import available_sources, crawl_job, report
@@ -17,7 +17,7 @@ from crawler.runner import REPLICA_SPEED
 
 
 @click.command("demo")
-@db_option
+@writable_db_option
 @click.option(
     "--articles",
     type=click.IntRange(1, 50_000),
@@ -51,7 +51,7 @@ def command(db: Path, articles: int, verbose: bool) -> None:
     send_alerts(db, subs, smtp)
     describe(db)
     click.echo(f"done in {time.monotonic() - started:.1f}s")
-    click.echo(f"browse: crawler serve --db {db}   (or: datasette {db})")
+    click.echo(f"browse: crawler serve --db {db}")
     if not ok:
         sys.exit(1)
 

@@ -2,6 +2,7 @@
 
 Example:
     echo "Алматы стал Всемирным городом ремёсел." | crawler mentions --json
+    echo 'Фестиваль «Город мастеров» открылся.' | crawler mentions --explain
 """
 
 from __future__ import annotations
@@ -18,15 +19,40 @@ JSON_FIELDS = ("category", "term", "text", "start", "end", "snippet")
 
 @click.command(name="mentions")
 @click.argument("source", required=False, default="-", metavar="[FILE|-]")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of mentions.")
-def command(source: str, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Print every candidate, kept or rejected, with the lexicon rule, context "
+    "and exclusion that decided it.",
+)
+def command(source: str, as_json: bool, explain: bool) -> None:
     """Find mentions in a UTF-8 text read from FILE or standard input.
 
     Prints one line per mention: category, term, text as written and
     start-end offsets, separated by tabs; with --json a list of
     {category, term, text, start, end, snippet}.
 
+    With --explain, one line per candidate (a place where all words of a
+    term were found): the outcome, category, term, text, offsets and why.
+    Outcomes: kept (reported), excluded (an [[exclude]] block of the
+    lexicon hid it), no_context (none of the words its `context` lists
+    was near), overlapped (a longer term won). Reasons name the lexicon
+    block ("rule world_craft_city.terms[4] (город ремесленников)"), the
+    context word found ("context ru_status=статус") or missed, and the
+    exclusion with the word that made it apply ("exclusion
+    world_craft_city.exclude[1] (город мастеров) near ru_event=фестиваль").
+    With --explain --json, a list of {outcome, category, term, text, start,
+    end, rule, context, exclusion, by}.
+
     Example: crawler mentions article.txt --json
+
+    \b
+    Example of --explain:
+      echo 'Фестиваль «Город мастеров» прошёл в Таразе.' | crawler mentions --explain
+      excluded  world_craft_city  город ремесленников  Город мастеров  11-25
+        rule world_craft_city.terms[4] (город ремесленников);
+        exclusion world_craft_city.exclude[1] (город мастеров) near ru_event=фестиваль
     """
     if source == "-":
         data = sys.stdin.buffer.read()
@@ -46,6 +72,14 @@ def command(source: str, as_json: bool) -> None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise click.UsageError(f"{name} is not UTF-8 text (byte {exc.start})") from None
+    if explain:
+        decisions = default_detector().explain(text)
+        if as_json:
+            click.echo(json.dumps([d.as_dict() for d in decisions], ensure_ascii=False, indent=2))
+        else:
+            for decision in decisions:
+                click.echo(decision.line())
+        return
     mentions = default_detector().find(text)
     if as_json:
         rows = [{key: getattr(m, key) for key in JSON_FIELDS} for m in mentions]

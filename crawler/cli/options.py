@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,23 +34,59 @@ def check_db_path(ctx: click.Context, param: click.Parameter, value: Path) -> Pa
     ancestor = value.absolute().parent
     while not ancestor.exists():
         ancestor = ancestor.parent
-    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+    if not ancestor.is_dir() or not can_create_in(ancestor):
         raise click.BadParameter(
             f"cannot create {value}: {ancestor} is not a writable directory", ctx, param
         )
     return value
 
 
-def db_option(func: F) -> F:
+def check_writable_db_path(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """A database the command will write: besides the file, SQLite's journal and the
+    run's lock file are created beside it."""
+    value = check_db_path(ctx, param, value)
+    if value.exists():
+        if not os.access(value, os.W_OK):
+            raise click.BadParameter(f"{value} is read-only", ctx, param)
+        folder = value.absolute().parent
+        if not can_create_in(folder):
+            raise click.BadParameter(
+                f"cannot write beside {value}: {folder} is not a writable directory", ctx, param
+            )
+    return value
+
+
+def can_create_in(folder: Path) -> bool:
+    """Whether a file can be created in ``folder``. Tried, not inferred from mode bits:
+    /proc and /sys refuse files whatever access() says, and root passes every mode."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".crawler-probe-"):
+            return True
+    except OSError:
+        return False
+
+
+def _db_option(func: F, callback: Callable[[click.Context, click.Parameter, Path], Path]) -> F:
     return click.option(
         "--db",
         "db",
         type=click.Path(dir_okay=False, path_type=Path),
         default=lambda: os.environ.get("CRAWLER_DB", "crafts.db"),
         show_default="crafts.db or $CRAWLER_DB",
-        callback=check_db_path,
+        callback=callback,
         help="SQLite database file.",
     )(func)
+
+
+def db_option(func: F) -> F:
+    return _db_option(func, check_db_path)
+
+
+def writable_db_option(func: F) -> F:
+    """--db of a command that writes the database (and its lock file)."""
+    return _db_option(func, check_writable_db_path)
 
 
 def sources_option(func: F) -> F:

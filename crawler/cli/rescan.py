@@ -27,6 +27,9 @@ from crawler.rescan import RescanResult, rescan
 def command(db: Path, lexicon: Path | None, everything: bool) -> None:
     """Re-run mention detection over stored articles scanned with another lexicon version.
 
+    The lexicon's version is its `version` string plus a fingerprint of its
+    content (e.g. 2026-12-02.1+3f9a0c2b71de), so any edit that changes what
+    is matched makes every article stale, even without a new `version`.
     Adds and removes exactly the mentions the lexicon edit implies; running it
     again changes nothing.
 

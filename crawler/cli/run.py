@@ -10,12 +10,12 @@ import click
 from crawler.alerts import SmtpSettings, Subscriptions, run_alerts
 from crawler.cli.alerts import echo_report, load_alert_config, subscriptions_option
 from crawler.cli.options import (
-    db_option,
     parse_settings,
     parse_sources,
     settings_option,
     sources_option,
     verbose_option,
+    writable_db_option,
 )
 from crawler.db import open_db
 from crawler.jobs import available_sources, crawl_job, report
@@ -26,7 +26,7 @@ EXIT_LOCKED = 0
 
 
 @click.command("run")
-@db_option
+@writable_db_option
 @sources_option
 @settings_option
 @subscriptions_option

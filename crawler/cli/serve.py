@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 from pathlib import Path
 
 import click
@@ -55,7 +57,7 @@ def command(db: Path, host: str, port: int, settings: tuple[tuple[str, str], ...
     queries, inflection-aware search and the chart of mentions per month.
 
     Nothing can be changed from the web. The search index is built first if the
-    database lacks it.
+    database lacks it. A port already in use is an error (exit 2).
 
     Example: crawler serve --db demo.db --port 8001
     """
@@ -71,5 +73,35 @@ def command(db: Path, host: str, port: int, settings: tuple[tuple[str, str], ...
     open_db(db).close()
     ds = make_datasette(db, overrides)
     asyncio.run(ds.invoke_startup())
+    # Bound here, before "Serving" is printed: a busy port is then one line, not
+    # a promise followed by uvicorn's error.
+    sock = listen_socket(host, port)
+    config = uvicorn.Config(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
     click.echo(f"Serving {db} at http://{host}:{port}/  (Ctrl+C to stop)", err=True)
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port``; a busy port or unknown host is a usage
+    error (exit 2)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise click.BadParameter(
+            f"cannot listen on {host}: {exc.strerror}", param_hint="--host"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        # As uvicorn does: a port left in TIME_WAIT by a previous serve is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = "in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise click.BadParameter(
+            f"cannot listen on {host}:{port}: {reason}", param_hint="--port"
+        ) from None
+    sock.set_inheritable(True)
+    return sock

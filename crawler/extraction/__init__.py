@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from parsel import Selector
 
 from ..dates import parse_date
-from .decode import decode_html
+from .decode import cut_bytes, decode_html, decode_page
 from .generic import (
     body_text,
     clean_for_body,
@@ -67,20 +67,45 @@ class Extracted:
     layout: str | None = None  # name of the declared layout that matched, if any
     # What the page says it is: "og:article", "jsonld:NewsArticle" …
     page_types: list[str] = field(default_factory=list)
+    # Why extraction failed (then every field is empty), for the crawl's error count.
+    error: str | None = None
+    # Invalid UTF-8 sequences replaced while decoding a page that is UTF-8 otherwise.
+    replaced_bytes: int = 0
+    # HTML fragments that could not be turned into text (their text is left out).
+    text_failures: list[str] = field(default_factory=list)
 
 
-def extract_article(html: str | bytes, url: str, rules: ExtractionRules | None = None) -> Extracted:
-    """Extract one article page. Never raises: unusable input gives empty fields."""
+def extract_article(
+    html: str | bytes,
+    url: str,
+    rules: ExtractionRules | None = None,
+    *,
+    encoding: str | None = None,
+    logger: logging.Logger | logging.LoggerAdapter[logging.Logger] | None = None,
+) -> Extracted:
+    """Extract one article page. Never raises: unusable input gives empty fields.
+
+    ``encoding`` is the charset the HTTP header declared; ``logger`` (a spider's)
+    ties a failure to its crawl, whose error count it then joins.
+    """
+    out = Extracted()
     try:
-        return _extract(html, url, rules)
-    except Exception:  # one broken page must not stop a crawl
-        log.warning("extraction failed for %s", url, exc_info=True)
-        return Extracted()
+        return _extract(html, url, rules, out, encoding)
+    except Exception as exc:  # one broken page must not stop a crawl, but it is an error
+        (logger or log).error("extraction failed for %s: %r", url, exc, exc_info=True)
+        return Extracted(error=repr(exc), replaced_bytes=out.replaced_bytes)
+    finally:
+        if out.replaced_bytes:
+            (logger or log).warning(
+                "%s: %d invalid UTF-8 sequence(s) replaced", url, out.replaced_bytes
+            )
 
 
-def _to_selector(html: str | bytes) -> Selector | None:
+def _to_selector(html: str | bytes, encoding: str | None, out: Extracted) -> Selector | None:
     if isinstance(html, bytes | bytearray | memoryview):
-        html = decode_html(bytes(html[:MAX_HTML_CHARS]))
+        decoded = decode_page(cut_bytes(bytes(html), MAX_HTML_CHARS), encoding)
+        out.replaced_bytes = decoded.replaced
+        html = decoded.text
     if not isinstance(html, str):
         return None
     html = clean_xml_chars(html[:MAX_HTML_CHARS])
@@ -134,9 +159,14 @@ def _selector_body(sel: Selector, layout: Layout, title: str | None) -> str | No
     return "\n\n".join(parts) or None
 
 
-def _extract(html: str | bytes, url: str, rules: ExtractionRules | None) -> Extracted:
-    sel = _to_selector(html)
-    out = Extracted()
+def _extract(
+    html: str | bytes,
+    url: str,
+    rules: ExtractionRules | None,
+    out: Extracted,
+    encoding: str | None = None,
+) -> Extracted:
+    sel = _to_selector(html, encoding, out)
     if sel is None:
         return out
     ld = jsonld_fields(sel)
@@ -191,7 +221,11 @@ def _extract(html: str | bytes, url: str, rules: ExtractionRules | None) -> Extr
 
     body = ld.get("body")
     if body and len(body) >= MIN_JSONLD_BODY:
-        text = html_to_text(body) if "<" in body else "\n\n".join(paragraphs_of_plain(body))
+        text = (
+            html_to_text(body, url=url, failures=out.text_failures)
+            if "<" in body
+            else "\n\n".join(paragraphs_of_plain(body))
+        )
         take("body", text, "jsonld")
     if out.body is None:
         if layout and layout.selectors("body"):

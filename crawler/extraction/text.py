@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
 
 from lxml import etree
 from parsel import Selector
+
+log = logging.getLogger(__name__)
 
 # Paragraph boundaries: text on either side of these never joins into one paragraph.
 BLOCK_TAGS = frozenset(
@@ -179,9 +182,11 @@ def element_text(el: etree._Element) -> str:
     return squash(" ".join(paragraphs(el)))
 
 
-def html_to_text(html: str) -> str:
+def html_to_text(html: str, url: str | None = None, failures: list[str] | None = None) -> str:
     """An HTML fragment as text: paragraphs (p, br, li, headings, blockquote …) joined by
-    a blank line; scripts, styles, images and figure captions left out. Never raises."""
+    a blank line; scripts, styles, images and figure captions left out. Never raises:
+    a fragment that cannot be read gives "", is logged (with ``url``, the page it
+    came from) and, when ``failures`` is given, noted there to be counted."""
     try:
         if not isinstance(html, str):
             html = bytes(html).decode("utf-8", "replace")
@@ -190,5 +195,8 @@ def html_to_text(html: str) -> str:
             return ""
         root = Selector(text=html, type="html").root
         return join_paragraphs(paragraphs(root))
-    except Exception:
+    except Exception as exc:
+        log.warning("HTML to text failed for %s: %r", url or "a fragment", exc, exc_info=True)
+        if failures is not None:
+            failures.append(repr(exc))
         return ""

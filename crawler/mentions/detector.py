@@ -9,7 +9,7 @@ phrases; exclusions (look-alikes) and overlaps are resolved there too.
 
 from __future__ import annotations
 
-import itertools
+import re
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,19 +19,29 @@ from pathlib import Path
 
 import ahocorasick
 
-from crawler.mentions.lexicon import CATEGORIES, Entry, Lexicon, Phrase, load_lexicon
-from crawler.mentions.sentences import paragraph_bounds, sentence_bounds, snippet, starts_sentence
-from crawler.morphology import PART_RE, fold, word_keys
+from crawler.mentions.context import context_word
+from crawler.mentions.explain import EXCLUDED, KEPT, NO_CONTEXT, OVERLAPPED, Decision
+from crawler.mentions.lexicon import CATEGORIES, Entry, Lexicon, Phrase, Word, load_lexicon
+from crawler.mentions.sentences import snippet, starts_sentence
+from crawler.morphology import APOSTROPHES, PART_RE, fold, latin_word_keys, word_keys
 
 DEFAULT_LEXICON = Path(__file__).with_name("lexicon.toml")
 # Characters around a candidate where the other words of its phrase must be.
 _MARGIN = 160
 # Characters around a candidate that are split into words: enough for the
 # longest phrase on either side of its anchor, and look-alikes around it.
-_WINDOW = 90
+_WINDOW = 64
 # What may stand between two words of a phrase: spaces, hyphens, dashes, quotes.
 _GAP_CHARS = frozenset(" \t\r\n\u00a0\u202f-\u2010\u2011\u2012\u2013\u2014\"'«»“”„‘’‹›")
 _GAP_MAX = 8
+# What may stand right before a word where a term starts, the commonest first:
+# spaces, line breaks, opening quotes and brackets, hyphens and dashes, a slash,
+# a hash. (A term glued to other punctuation, «…ремесла», is not looked for.)
+_WORD_OPENERS = " \n«\"(-“„\u2013\u2014/\u00a0‘'#[\t\r\u2010\u2011\u2012\u202f"
+# Anchors frequent in any city news: another word of a phrase is searched for instead.
+_COMMON = frozenset(
+    ["город", "дерев", "работ", "выдел", "ағаш", "столиц", "список", "списк", "city", "world"]
+)
 # When two mentions of equal length overlap, the more specific category wins.
 _PRIORITY = {category: rank for rank, category in enumerate(CATEGORIES)}
 
@@ -66,6 +76,7 @@ class _Match:
     entry: Entry
     start: int
     end: int
+    phrase: Phrase | None = None
 
     @property
     def length(self) -> int:
@@ -92,6 +103,9 @@ class MentionDetector:
         self._exclusions_by_key: dict[str, list[tuple[Entry, Phrase, int]]] = defaultdict(list)
         self._exclusions_by_literal: dict[str, list[tuple[Entry, Phrase, int]]] = defaultdict(list)
         self._exclusion_prefixes: list[tuple[str, Entry, Phrase, int]] = []
+        self._latin_exclusions_by_key: dict[str, list[tuple[Entry, Phrase, int]]] = defaultdict(
+            list
+        )
         self._by_anchor: dict[str, list[_Anchored]] = defaultdict(list)
         for entry in lexicon.entries:
             for phrase in entry.phrases:
@@ -99,31 +113,37 @@ class MentionDetector:
                     self._index_exclusion(entry, phrase)
                     continue
                 index = _pick_anchor(phrase)
+                anchor = phrase.words[index].anchor
                 others = tuple(
                     {
-                        word.anchor
+                        _searched(word)
                         for j, word in enumerate(phrase.words)
-                        if j != index and len(word.anchor) >= 2
+                        if j != index and len(_searched(word)) >= 2
                     }
-                    - {phrase.words[index].anchor}
+                    - {_searched(phrase.words[index])}
                 )
-                self._by_anchor[phrase.words[index].anchor].append(
-                    _Anchored(entry, phrase, index, others)
-                )
+                self._by_anchor[anchor].append(_Anchored(entry, phrase, index, others))
         # Only the anchor of one word per phrase is searched for in the whole text;
         # the others are checked in the neighbourhood of its hits.
         self._automaton = ahocorasick.Automaton()
-        for anchor in self._by_anchor:
-            for variant in _case_variants(anchor):
-                self._automaton.add_word(variant, (len(variant), anchor))
+        # Each anchor is stored after each character that may open a word, so a hit
+        # is at a word start by construction, and most characters of the text fail
+        # at the automaton's root among these few (its children are searched in turn).
+        for before in _WORD_OPENERS:
+            for anchor in self._by_anchor:
+                for variant in _spellings(anchor):
+                    self._automaton.add_word(before + variant, (len(variant), anchor))
         self._automaton.make_automaton()
         self._keys_cache: dict[str, frozenset[str]] = {}
+        self._latin_keys_cache: dict[str, frozenset[str]] = {}
+        self._exclusion_options: dict[str, tuple[tuple[Entry, Phrase, int], ...]] = {}
 
     def _index_exclusion(self, entry: Entry, phrase: Phrase) -> None:
         for index, word in enumerate(phrase.words):
             if word.kind == "keys":
+                table = self._latin_exclusions_by_key if word.latin else self._exclusions_by_key
                 for key in word.keys:
-                    self._exclusions_by_key[key].append((entry, phrase, index))
+                    table[key].append((entry, phrase, index))
             elif word.kind == "literal":
                 self._exclusions_by_literal[word.anchor].append((entry, phrase, index))
             else:
@@ -140,8 +160,9 @@ class MentionDetector:
         if not text:
             return []
         matches = []
-        for low, high, hits in self._regions(text):
-            matches.extend(self._match_region(text, low, high, hits))
+        lowered = _lowered(text)
+        for region in self._regions(text, lowered):
+            matches.extend(self._match_region(text, lowered, region))
         # Regions do not overlap, so what each kept stays valid across regions.
         return [
             Mention(
@@ -155,6 +176,18 @@ class MentionDetector:
             for m in matches
         ]
 
+    def explain(self, text: str) -> list[Decision]:
+        """Every candidate in ``text`` (a place where all words of a term were found),
+        reported or not, with the term, context rule and exclusion that decided it.
+        The kept ones are exactly what :meth:`find` returns."""
+        text = text or ""
+        decisions: list[Decision] = []
+        lowered = _lowered(text)
+        for region in self._regions(text, lowered):
+            self._match_region(text, lowered, region, decisions)
+        decisions.sort(key=lambda d: (d.start, d.outcome != KEPT, -d.end))
+        return decisions
+
     def find_in_article(self, title: str | None, body: str | None) -> list[Mention]:
         """Mentions in an article's title (``field="title"``, offsets into the title)
         followed by those in its body (``field="body"``, offsets into the body)."""
@@ -162,7 +195,9 @@ class MentionDetector:
         return found + self.find(body or "")
 
     # -- candidates -----------------------------------------------------------------
-    def _regions(self, text: str) -> list[tuple[int, int, list[tuple[int, _Anchored]]]]:
+    def _regions(
+        self, text: str, lowered: str
+    ) -> list[tuple[int, int, list[tuple[int, _Anchored]]]]:
         """Stretches of text worth matching, each with the phrases to try and where.
 
         A hit counts only at the start of a word, and only if the anchors of the
@@ -170,17 +205,14 @@ class MentionDetector:
         """
         candidates: list[tuple[int, _Anchored]] = []
         size = len(text)
-        for end, (length, anchor) in self._automaton.iter(text):
-            start = end + 1 - length
-            if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "'’"):
-                continue
+        # The space put first opens the text's first word; it shifts offsets by one.
+        for end, (length, anchor) in self._automaton.iter(" " + lowered):
+            start = end - length
             around = None
             for anchored in self._by_anchor[anchor]:
                 if anchored.others:
                     if around is None:
-                        # lower() and replace() run in C; fold() is slower on Cyrillic.
-                        piece = text[max(0, start - _MARGIN) : start + _MARGIN]
-                        around = piece.lower().replace("ё", "е")
+                        around = lowered[max(0, start - _MARGIN) : start + _MARGIN]
                     if not all(_word_start_in(other, around) for other in anchored.others):
                         continue
                 candidates.append((start, anchored))
@@ -213,34 +245,69 @@ class MentionDetector:
             keys = self._keys_cache[token] = word_keys(token)
         return keys
 
+    def _exclusions_at(self, token: str, folded: str) -> tuple[tuple[Entry, Phrase, int], ...]:
+        """The exclusion phrases that have ``token`` as one of their words (cached)."""
+        options = list(self._exclusions_by_literal.get(folded, ()))
+        for key in self._keys(token):
+            options.extend(self._exclusions_by_key.get(key, ()))
+        if self._latin_exclusions_by_key and token.isascii():
+            for key in self._latin_keys(token):
+                options.extend(self._latin_exclusions_by_key.get(key, ()))
+        options.extend(
+            (entry, phrase, index)
+            for prefix, entry, phrase, index in self._exclusion_prefixes
+            if folded.startswith(prefix)
+        )
+        if len(self._exclusion_options) > 200_000:
+            self._exclusion_options.clear()
+        found = self._exclusion_options[token] = tuple(options)
+        return found
+
+    def _latin_keys(self, token: str) -> frozenset[str]:
+        keys = self._latin_keys_cache.get(token)
+        if keys is None:
+            if len(self._latin_keys_cache) > 200_000:
+                self._latin_keys_cache.clear()
+            keys = self._latin_keys_cache[token] = latin_word_keys(token)
+        return keys
+
     def _match_region(
-        self, text: str, low: int, high: int, hits: list[tuple[int, _Anchored]]
+        self,
+        text: str,
+        lowered: str,
+        region: tuple[int, int, list[tuple[int, _Anchored]]],
+        trace: list[Decision] | None = None,
     ) -> list[_Match]:
+        low, high, hits = region
         tokens = [(m.start(), m.end(), m.group()) for m in PART_RE.finditer(text, low, high)]
         starts = [token[0] for token in tokens]
-        folded_cache: dict[int, str] = {}
+        # The lowercased text is the folded text but for apostrophes inside a word.
+        folded_tokens = [
+            lowered[start:end] if word.isalnum() else fold(word) for start, end, word in tokens
+        ]
+        folded = folded_tokens.__getitem__
 
-        def folded(i: int) -> str:
-            value = folded_cache.get(i)
-            if value is None:
-                value = folded_cache[i] = fold(tokens[i][2])
-            return value
-
-        def word_matches(i: int, word) -> bool:
+        def word_matches(i: int, word: Word) -> bool:
             if word.kind == "keys":
+                if word.latin:
+                    return not word.keys.isdisjoint(self._latin_keys(tokens[i][2]))
                 return not word.keys.isdisjoint(self._keys(tokens[i][2]))
             if word.kind == "literal":
                 return folded(i) == word.anchor
             return folded(i).startswith(word.anchor)
 
         def phrase_at(phrase: Phrase, first: int) -> bool:
-            last = first + len(phrase.words) - 1
-            return (
-                first >= 0
-                and last < len(tokens)
-                and all(word_matches(first + j, word) for j, word in enumerate(phrase.words))
-                and all(_gap_ok(text, tokens[j][1], tokens[j + 1][0]) for j in range(first, last))
-            )
+            # Plain loops: this runs for every candidate, generators cost more here.
+            words = phrase.words
+            if first < 0 or first + len(words) > len(tokens):
+                return False
+            for j, word in enumerate(words):
+                if not word_matches(first + j, word):
+                    return False
+            for j in range(first, first + len(words) - 1):
+                if not _gap_ok(text, tokens[j][1], tokens[j + 1][0]):
+                    return False
+            return True
 
         found: list[_Match] = []
         for start, anchored in hits:
@@ -248,7 +315,9 @@ class MentionDetector:
             first = i - anchored.index
             if i >= 0 and phrase_at(anchored.phrase, first):
                 last = first + len(anchored.phrase.words) - 1
-                found.append(_Match(anchored.entry, tokens[first][0], tokens[last][1]))
+                found.append(
+                    _Match(anchored.entry, tokens[first][0], tokens[last][1], anchored.phrase)
+                )
         if not found:
             return found
         # Look-alikes that may hide what was found: tried at every word near a find.
@@ -259,14 +328,9 @@ class MentionDetector:
             near.update(range(max(0, i - 6), min(len(tokens), j + 7)))
         seen = set()
         for i in sorted(near):
-            options = list(self._exclusions_by_literal.get(folded(i), ()))
-            for key in self._keys(tokens[i][2]):
-                options.extend(self._exclusions_by_key.get(key, ()))
-            options.extend(
-                (entry, phrase, index)
-                for prefix, entry, phrase, index in self._exclusion_prefixes
-                if folded(i).startswith(prefix)
-            )
+            options = self._exclusion_options.get(tokens[i][2])
+            if options is None:
+                options = self._exclusions_at(tokens[i][2], folded(i))
             for entry, phrase, index in options:
                 first = i - index
                 if (id(phrase), first) in seen:
@@ -274,8 +338,8 @@ class MentionDetector:
                 seen.add((id(phrase), first))
                 if phrase_at(phrase, first):
                     last = first + len(phrase.words) - 1
-                    found.append(_Match(entry, tokens[first][0], tokens[last][1]))
-        return _resolve(found, text)
+                    found.append(_Match(entry, tokens[first][0], tokens[last][1], phrase))
+        return _resolve(found, text, trace)
 
 
 def _word_start_in(needle: str, haystack: str) -> bool:
@@ -292,71 +356,136 @@ def _gap_ok(text: str, start: int, end: int) -> bool:
     return end - start <= _GAP_MAX and all(c in _GAP_CHARS for c in text[start:end])
 
 
-def _resolve(matches: list[_Match], text: str) -> list[_Match]:
-    """Drop terms hidden by exclusions or failing their context; longest match wins."""
-    exclusions = [
-        m
-        for m in matches
-        if m.entry.exclusion
-        and (
-            not m.entry.only_capitalised
-            or (
-                text[m.start].isupper()
-                and not text[m.start : m.end].isupper()
-                and not starts_sentence(text, m.start)
-            )
-        )
-    ]
-    terms = []
+def _resolve(matches: list[_Match], text: str, trace: list[Decision] | None = None) -> list[_Match]:
+    """Drop terms hidden by exclusions or failing their context; longest match wins.
+
+    With ``trace``, a Decision for every term match is appended to it.
+    """
+    exclusions: list[tuple[_Match, str]] = []
+    for m in matches:
+        if not m.entry.exclusion:
+            continue
+        if m.entry.only_capitalised and not (
+            text[m.start].isupper()
+            and not text[m.start : m.end].isupper()
+            and not starts_sentence(text, m.start)
+        ):
+            continue
+        why = m.entry.where
+        if m.entry.near:
+            near = context_word(text, m.start, m.end, m.entry.near, m.entry.near_scope)
+            if near is None:
+                continue
+            why += f" near {near[0]}={near[1]}"
+        exclusions.append((m, why))
+    terms: list[tuple[_Match, str | None]] = []
     for m in matches:
         if m.entry.exclusion:
             continue
-        if any(
-            e.start < m.end
-            and m.start < e.end
-            and e.length >= m.length
-            and e.entry.category in (None, m.entry.category)
-            for e in exclusions
-        ):
+        hidden = next(
+            (
+                why
+                for e, why in exclusions
+                if e.start < m.end
+                and m.start < e.end
+                and e.length >= m.length
+                and e.entry.category in (None, m.entry.category)
+            ),
+            None,
+        )
+        if hidden is not None:
+            if trace is not None:
+                trace.append(_decision(text, m, EXCLUDED, exclusion=hidden))
             continue
-        if m.entry.context is not None and not _has_context(text, m):
-            continue
-        terms.append(m)
-    terms.sort(key=lambda m: (-m.length, _PRIORITY[m.entry.category], m.start))
+        found_context = None
+        if m.entry.context or m.entry.context_all:
+            found_context, missing = _context_of(text, m)
+            if missing is not None:
+                if trace is not None:
+                    trace.append(_decision(text, m, NO_CONTEXT, context=missing))
+                continue
+        terms.append((m, found_context))
+    terms.sort(key=lambda t: (-t[0].length, _PRIORITY[t[0].entry.category], t[0].start))
     kept: list[_Match] = []
-    for m in terms:
-        if all(m.end <= k.start or k.end <= m.start for k in kept):
+    for m, found_context in terms:
+        winner = next((k for k in kept if not (m.end <= k.start or k.end <= m.start)), None)
+        if winner is None:
             kept.append(m)
+        if trace is not None:
+            if winner is None:
+                trace.append(_decision(text, m, KEPT, context=found_context))
+            else:
+                by = f"{winner.entry.term} ({text[winner.start : winner.end]})"
+                trace.append(_decision(text, m, OVERLAPPED, context=found_context, by=by))
     kept.sort(key=lambda m: m.start)
     return kept
 
 
-def _has_context(text: str, match: _Match) -> bool:
-    bounds = paragraph_bounds if match.entry.context_scope == "paragraph" else sentence_bounds
-    low, high = bounds(text, match.start, match.end)
-    scope = fold(text[low : match.start] + " " + text[match.end : high])
-    return match.entry.context.search(scope) is not None
+def _context_of(text: str, m: _Match) -> tuple[str | None, str | None]:
+    """("list=word, …" that satisfied the term's context rule, None) or (None, what is missing)."""
+    entry, scope = m.entry, m.entry.context_scope
+    groups = ([entry.context] if entry.context else []) + [(c,) for c in entry.context_all]
+    found = []
+    for group in groups:
+        word = context_word(text, m.start, m.end, group, scope)
+        if word is None:
+            return None, f"none of {'|'.join(c.name for c in group)} in the {scope}"
+        found.append(f"{word[0]}={word[1]}")
+    return ", ".join(found), None
+
+
+def _decision(text: str, m: _Match, outcome: str, **reasons: str | None) -> Decision:
+    return Decision(
+        outcome=outcome,
+        category=m.entry.category or "",
+        term=m.entry.term,
+        text=text[m.start : m.end],
+        start=m.start,
+        end=m.end,
+        rule=m.entry.where,
+        **reasons,
+    )
+
+
+def _searched(word: Word) -> str:
+    """The part of a word's anchor looked for around a hit: up to an apostrophe, which
+    is typed in several ways (Uzbek oʻ: o' o‘ oʻ o’), and in Latin spellings up to an
+    h or x, which Uzbek writers mix up (Jaxon for Jahon)."""
+    anchor = word.anchor.split("'")[0]
+    if word.latin:
+        anchor = re.split("[hx]", anchor)[0]
+    return anchor
 
 
 def _pick_anchor(phrase: Phrase) -> int:
-    """The word whose anchor triggers matching: the longest anchor (the rarest, roughly)."""
-    return max(range(len(phrase.words)), key=lambda i: len(phrase.words[i].anchor))
+    """The word whose anchor triggers matching: the longest anchor (the rarest, roughly),
+    unless it is one ordinary news is full of."""
+    return max(
+        range(len(phrase.words)),
+        key=lambda i: (phrase.words[i].anchor not in _COMMON, len(phrase.words[i].anchor)),
+    )
 
 
-def _case_variants(anchor: str) -> set[str]:
-    """Spellings of an anchor that occur in text: lower, Capitalised, UPPER, with ё."""
-    spellings = {anchor}
-    positions = [i for i, c in enumerate(anchor) if c == "е"]
-    if 0 < len(positions) <= 3:
-        for chosen in itertools.product("её", repeat=len(positions)):
-            letters = list(anchor)
-            for position, letter in zip(positions, chosen, strict=True):
-                letters[position] = letter
-            spellings.add("".join(letters))
-    variants = set()
-    for spelling in spellings:
-        variants.update({spelling, spelling[:1].upper() + spelling[1:], spelling.upper()})
-    return variants
+def _lowered(text: str) -> str:
+    """``text`` lowercase with ё as е, offset for offset.
+
+    The automaton then holds lowercase anchors only (fewer states, a faster scan),
+    and lower() and replace() run in C. Only U+0130 (İ) grows in lower().
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = text.replace("\u0130", "i").lower()
+    if "ё" in lowered:
+        lowered = lowered.replace("ё", "е")
+    return lowered
+
+
+def _spellings(anchor: str) -> set[str]:
+    """Spellings of a (lowercase, ё-folded) anchor in the lowercased text: the Uzbek
+    oʻ and gʻ are typed with any of several apostrophes."""
+    if "'" not in anchor:
+        return {anchor}
+    return {anchor.replace("'", mark) for mark in APOSTROPHES}
 
 
 def _with_field(mention: Mention, field: str) -> Mention:

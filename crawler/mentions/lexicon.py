@@ -8,6 +8,8 @@ token by token.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -19,18 +21,28 @@ from crawler.morphology import (
     KAZAKH_LATIN_LETTERS,
     KAZAKH_LETTERS,
     PART_RE,
+    cyrillic_to_latin,
     fold,
+    latin_to_cyrillic,
     morph_analyzer,
     normalise_word,
     word_keys,
 )
 
 CATEGORIES = ("world_craft_city", "world_crafts_council", "crafts")
-LANGS = ("ru", "kk", "en")
-TERM_KEYS = {"term", "lang", "forms", "patterns", "inflect", "context", "context_scope", "note"}
-EXCLUDE_KEYS = {"phrase", "pattern", "lang", "when", "note"}
-CONTEXT_SCOPES = ("sentence", "paragraph")
-_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*\*?")
+LANGS = ("ru", "kk", "en", "uz")
+# Languages written in Cyrillic and Latin alike: their terms are looked for in both.
+TWO_SCRIPTS = ("kk", "uz")
+TERM_KEYS = {
+    "term", "lang", "forms", "patterns", "inflect", "context", "context_all", "context_scope",
+    "note",
+}  # fmt: skip
+EXCLUDE_KEYS = {"phrase", "pattern", "lang", "when", "near", "near_scope", "note"}
+CONTEXT_SCOPES = ("sentence", "paragraph", "nearby")
+# "nearby": this many words on either side, within the sentence.
+NEARBY_WORDS = 3
+_WORD_RE = re.compile(r"[^\W_]+(?:['’ʻ‘][^\W_]+)*\*?")
+_CYRILLIC_RE = re.compile("[а-яёәғқңөұүһіўҳ]")
 
 
 class LexiconError(ValueError):
@@ -44,12 +56,26 @@ class Word:
     kind: str  # "keys" | "prefix" | "literal"
     keys: frozenset[str]  # for "keys"; for the others the one folded string
     anchor: str  # a folded string every matching word starts with
+    latin: bool = False  # a Kazakh or Uzbek word spelt in Latin: its keys are Cyrillic
 
 
 @dataclass(frozen=True)
 class Phrase:
     words: tuple[Word, ...]
     written: str  # as written in the lexicon, for messages
+
+
+@dataclass(frozen=True)
+class Context:
+    """A named word list of [contexts]: a text word counts if it starts with one."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+    def word_in(self, text: str) -> str | None:
+        """The first word of the folded ``text`` that starts with a listed one (or None)."""
+        found = self.pattern.search(text)
+        return found.group() if found else None
 
 
 @dataclass(frozen=True)
@@ -61,16 +87,32 @@ class Entry:
     lang: str | None
     phrases: tuple[Phrase, ...]
     exclusion: bool = False
-    context: re.Pattern[str] | None = None
+    # Terms: counted only if a word of one of these lists is within context_scope.
+    context: tuple[Context, ...] = ()
+    # Terms: and a word of every one of these lists too.
+    context_all: tuple[Context, ...] = ()
     context_scope: str = "sentence"
     only_capitalised: bool = False  # exclusions with when = "capitalised"
+    # Exclusions: hide terms only if a word of one of these lists is within near_scope.
+    near: tuple[Context, ...] = ()
+    near_scope: str = "nearby"
+    where: str = ""  # the block in the file, for --explain
 
 
 @dataclass(frozen=True)
 class Lexicon:
-    version: str
+    version: str  # the human version and a hash of the content: "2026-11-26.1+3f9a0c2b71de"
     entries: tuple[Entry, ...]
     path: str
+    declared_version: str = ""  # the `version` string as written in the file
+
+
+def content_version(declared: str, data: dict) -> str:
+    """The human ``version`` with the first 12 hex digits of the sha256 of the parsed
+    content, so an edit that forgets to change ``version`` still changes it, while
+    comments and layout (which change no mention) do not."""
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return f"{declared}+{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:12]}"
 
 
 def load_lexicon(path: str | PathLike[str]) -> Lexicon:
@@ -101,21 +143,18 @@ def _compile(data: dict, name: str, path: str) -> Lexicon:
         if key not in known:
             raise fail(key, f"unknown section; expected one of {', '.join(sorted(known))}")
 
-    contexts: dict[str, re.Pattern[str]] = {}
+    contexts: dict[str, Context] = {}
     raw_contexts = data.get("contexts", {})
     if not isinstance(raw_contexts, dict):
         raise fail("contexts", "must be a table of named word lists")
     for ctx_name, words in raw_contexts.items():
         if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
             raise fail(f"contexts.{ctx_name}", "must be a non-empty list of words")
-        stems = sorted({fold(w.strip()).rstrip("*") for w in words if w.strip()}, key=len)
-        # A context word counts when a word of the text starts with it.
-        alternatives = "|".join(re.escape(s) for s in reversed(stems))
-        contexts[ctx_name] = re.compile(rf"(?<![^\W_])(?:{alternatives})")
+        contexts[ctx_name] = Context(ctx_name, _context_pattern(words))
 
     entries: list[Entry] = []
     for index, item in enumerate(_table_list(data, "exclude", name)):
-        entries.append(_exclusion(item, None, f"exclude[{index}]", fail))
+        entries.append(_exclusion(item, None, f"exclude[{index}]", contexts, fail))
     for category in CATEGORIES:
         section = data.get(category, {})
         if not isinstance(section, dict):
@@ -129,8 +168,33 @@ def _compile(data: dict, name: str, path: str) -> Lexicon:
         for index, item in enumerate(terms):
             entries.append(_term(item, category, f"{category}.terms[{index}]", contexts, fail))
         for index, item in enumerate(_table_list(section, "exclude", name, prefix=f"{category}.")):
-            entries.append(_exclusion(item, category, f"{category}.exclude[{index}]", fail))
-    return Lexicon(version=version.strip(), entries=tuple(entries), path=path)
+            entries.append(
+                _exclusion(item, category, f"{category}.exclude[{index}]", contexts, fail)
+            )
+    return Lexicon(
+        version=content_version(version.strip(), data),
+        entries=tuple(entries),
+        path=path,
+        declared_version=version.strip(),
+    )
+
+
+def _context_pattern(words: list[str]) -> re.Pattern[str]:
+    """A word of the text counts if it starts with a listed word, or, for a listed word
+    written with a full stop after it ("title."), if it is that word exactly."""
+    stems = {fold(w.strip()).rstrip("*") for w in words if w.strip()}
+    # Cyrillic words are looked for in their Kazakh and Uzbek Latin spellings too.
+    for stem in list(stems):
+        if _CYRILLIC_RE.search(stem):
+            for lang in TWO_SCRIPTS:
+                stems.update(cyrillic_to_latin(stem, lang))
+    stems = {stem for stem in stems if len(stem.rstrip(".")) >= 2}
+    # Longest first, so the word reported is the whole listed word.
+    alternatives = "|".join(
+        re.escape(s[:-1]) + r"(?![^\W_])" if s.endswith(".") else re.escape(s) + r"[^\W_]*"
+        for s in sorted(stems, key=len, reverse=True)
+    )
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})")
 
 
 def _table_list(data: dict, key: str, name: str, prefix: str = "") -> list[dict]:
@@ -156,11 +220,12 @@ def _term(item: dict, category: str, where: str, contexts: dict, fail) -> Entry:
         raise fail(where, "'inflect' must be true or false")
     forms = _strings(item, "forms", where, fail)
     patterns = _strings(item, "patterns", where, fail)
-    phrases = [_phrase(text, inflect, where, fail) for text in [term, *forms]]
-    phrases += [_phrase(text, False, where, fail) for text in patterns]
-    context = item.get("context")
-    if context is not None and context not in contexts:
-        raise fail(where, f"context {context!r} is not defined in [contexts]")
+    phrases = [p for text in [term, *forms] for p in _phrases(text, inflect, lang, where, fail)]
+    phrases += [p for text in patterns for p in _phrases(text, False, lang, where, fail)]
+    # The same words twice (a Latin pattern and the Latin spelling of the term) would
+    # be matched twice.
+    unique = {phrase.words: phrase for phrase in reversed(phrases)}
+    phrases = [phrase for phrase in phrases if unique[phrase.words] is phrase]
     scope = item.get("context_scope", "sentence")
     if scope not in CONTEXT_SCOPES:
         raise fail(where, f"'context_scope' must be one of {', '.join(CONTEXT_SCOPES)}")
@@ -169,12 +234,28 @@ def _term(item: dict, category: str, where: str, contexts: dict, fail) -> Entry:
         term=term.strip(),
         lang=lang,
         phrases=tuple(phrases),
-        context=contexts[context] if context else None,
+        context=_contexts(item, "context", contexts, where, fail),
+        context_all=_contexts(item, "context_all", contexts, where, fail),
         context_scope=scope,
+        where=where,
     )
 
 
-def _exclusion(item: dict, category: str | None, where: str, fail) -> Entry:
+def _contexts(item: dict, key: str, contexts: dict, where: str, fail) -> tuple[Context, ...]:
+    """The word lists named by ``key``: one name or a list of names."""
+    value = item.get(key)
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise fail(where, f"'{key}' must be the name of a word list or a list of names")
+    for name in names:
+        if name not in contexts:
+            raise fail(where, f"{key} {name!r} is not defined in [contexts]")
+    return tuple(contexts[name] for name in names)
+
+
+def _exclusion(item: dict, category: str | None, where: str, contexts: dict, fail) -> Entry:
     unknown = set(item) - EXCLUDE_KEYS
     if unknown:
         raise fail(where, f"unknown key {sorted(unknown)[0]!r}; allowed: {sorted(EXCLUDE_KEYS)}")
@@ -190,13 +271,20 @@ def _exclusion(item: dict, category: str | None, where: str, fail) -> Entry:
     lang = item.get("lang")
     if lang is not None and lang not in LANGS:
         raise fail(where, f"'lang' must be one of {', '.join(LANGS)}, got {lang!r}")
+    near_scope = item.get("near_scope", "nearby")
+    if near_scope not in CONTEXT_SCOPES:
+        raise fail(where, f"'near_scope' must be one of {', '.join(CONTEXT_SCOPES)}")
+    where = f"{where} ({text})"
     return Entry(
         category=category,
         term=text.strip(),
         lang=lang,
-        phrases=(_phrase(text, phrase is not None, f"{where} ({text})", fail),),
+        phrases=tuple(_phrases(text, phrase is not None, lang, where, fail)),
         exclusion=True,
         only_capitalised=when == "capitalised",
+        near=_contexts(item, "near", contexts, where, fail),
+        near_scope=near_scope,
+        where=where,
     )
 
 
@@ -207,7 +295,32 @@ def _strings(item: dict, key: str, where: str, fail) -> list[str]:
     return value
 
 
-def _phrase(text: str, inflect: bool, where: str, fail) -> Phrase:
+def _phrases(text: str, inflect: bool, lang: str | None, where: str, fail) -> list[Phrase]:
+    """The phrase, and for Kazakh and Uzbek its spellings in the other script."""
+    if lang not in TWO_SCRIPTS:
+        return [_phrase(text, inflect, where, fail)]
+    words = _words(text, where, fail)
+    # Written in Latin: read it back into Cyrillic, where the stems live.
+    cyrillic = [
+        w if _CYRILLIC_RE.search(fold(w)) else latin_to_cyrillic(fold(w), lang) for w in words
+    ]
+    phrases = [_phrase(" ".join(cyrillic), inflect, where, fail, written=text)]
+    # Kazakh: the 2018 and 2021 alphabets; Uzbek: as written, and with x for ҳ.
+    for spelling in range(2):
+        latin = []
+        for word in phrases[0].words:
+            spellings = cyrillic_to_latin(word.anchor, lang)
+            spelt = spellings[min(spelling, len(spellings) - 1)]
+            if word.kind == "keys":
+                latin.append(Word("keys", word.keys, spelt, latin=True))
+            else:
+                latin.append(Word(word.kind, frozenset({spelt}), spelt, latin=True))
+        if all(len(w.anchor) >= 2 for w in latin) and all(p.words != tuple(latin) for p in phrases):
+            phrases.append(Phrase(words=tuple(latin), written=text))
+    return phrases
+
+
+def _words(text: str, where: str, fail) -> list[str]:
     # Hyphens and quotes separate words exactly like spaces do.
     cleaned = text
     for hyphen in HYPHENS:
@@ -215,8 +328,12 @@ def _phrase(text: str, inflect: bool, where: str, fail) -> Phrase:
     words = _WORD_RE.findall(cleaned)
     if not words or len(_WORD_RE.sub("", cleaned).strip(" \"'«»“”„()")) > 0:
         raise fail(where, f"cannot read the phrase {text!r}: use words, spaces and hyphens")
+    return words
+
+
+def _phrase(text: str, inflect: bool, where: str, fail, written: str | None = None) -> Phrase:
     compiled = []
-    for word in words:
+    for word in _words(text, where, fail):
         folded = fold(word)
         if folded.endswith("*"):
             stem = folded[:-1]
@@ -227,13 +344,18 @@ def _phrase(text: str, inflect: bool, where: str, fail) -> Phrase:
             compiled.append(Word("literal", frozenset({folded}), folded))
         else:
             keys = word_keys(folded)
+            # A dictionary form read as a stem plus an ending (ұста as ұс + -та) would
+            # match unrelated short words: such one- and two-letter readings are dropped.
+            keys = frozenset(k for k in keys if len(k) >= 3) or keys
             compiled.append(Word("keys", keys, _anchor(folded, keys)))
-    return Phrase(words=tuple(compiled), written=text)
+    return Phrase(words=tuple(compiled), written=written or text)
 
 
 def _anchor(word: str, keys: frozenset[str]) -> str:
     """A prefix shared by every form of ``word`` (used to find candidates fast)."""
-    forms = {word, *keys}
+    # Keys in the other script (the Kazakh reading of "jeweller") share no prefix.
+    cyrillic = bool(_CYRILLIC_RE.search(word))
+    forms = {word, *(k for k in keys if bool(_CYRILLIC_RE.search(k)) == cyrillic)}
     morph = morph_analyzer()
     if (
         PART_RE.fullmatch(word)
@@ -252,7 +374,8 @@ def _anchor(word: str, keys: frozenset[str]) -> str:
                     if not {"COMP", "Supr", "Cmp2"} & f.tag.grammemes
                 )
         return _common_prefix(forms)
-    prefix = _common_prefix(forms)
+    # Uzbek keys spell ҳ as х (both are typed): compare so, keep the word's letters.
+    prefix = word[: len(_common_prefix({form.replace("ҳ", "х") for form in forms}))]
     # Kazakh stems voice their last consonant before vowels (өрнек → өрнегі) and
     # English plurals turn y into ies (city → cities).
     if len(prefix) > 3 and prefix[-1] in "кқпгғбkqpy":

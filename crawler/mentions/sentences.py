@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 SNIPPET_MAX = 300
 # How far to look for the ends of a sentence; a longer "sentence" is a list or a table.
@@ -66,8 +67,13 @@ def _period_ends_sentence(text: str, start: int) -> bool:
     return not (len(word) == 1 and word.isupper()) and word.lower() not in _ABBREVIATIONS
 
 
+@lru_cache(maxsize=16)
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence containing ``text[start:end]`` as (start, end) offsets, stripped."""
+    """The sentence containing ``text[start:end]`` as (start, end) offsets, stripped.
+
+    Remembered for the last few calls: a term's context rule and its snippet ask
+    for the same sentence (a str's hash is computed once, so this is cheap).
+    """
     low = max(0, start - _REACH)
     sentence_start = low
     position = start

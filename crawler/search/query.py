@@ -4,6 +4,8 @@ Words are ANDed; ``OR`` (in capitals) between words gives alternatives; a word
 ending in ``*`` is a prefix search on the letters typed. Each other word becomes
 the set of forms in the vocabulary that share one of its morphology keys, plus
 the word itself, so a word the articles never use simply finds nothing.
+Kazakh and Uzbek words have the same keys in Cyrillic and in Latin letters
+(:func:`crawler.morphology.word_keys`), so «қолөнершілер» finds «qolónershiler».
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from w3lib.encoding import http_content_type_encoding
 
 from crawler.blocking import off_reactor
 from crawler.db import open_db, transaction, utc_now
@@ -370,7 +371,7 @@ class NewsSiteSpider(SourceSpider):
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("crawler/errors/not_text")
             return
-        extracted = extract_article(response.body, response.url, self.rules)
+        extracted = self.extract(response)
         shape = links.url_shape(response.url)
         if links.is_article_page(extracted, self.min_body):
             self.shapes.saw(shape, True)
@@ -392,7 +393,27 @@ class NewsSiteSpider(SourceSpider):
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("crawler/errors/not_text")
             return
-        yield self.item_from(response, extract_article(response.body, response.url, self.rules))
+        yield self.item_from(response, self.extract(response))
+
+    def extract(self, response: TextResponse) -> Extracted:
+        """Extract a page, counting what went wrong: a failure is an error of the run
+        (logged at ERROR through the spider's logger), repairs are stats."""
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        extracted = extract_article(
+            response.body,
+            response.url,
+            self.rules,
+            encoding=http_content_type_encoding(content_type),
+            logger=self.logger,
+        )
+        stats = self.crawler.stats
+        if extracted.error:
+            stats.inc_value("crawler/errors/extraction")
+        if extracted.replaced_bytes:
+            stats.inc_value("crawler/pages_utf8_repaired")
+        if extracted.text_failures:
+            stats.inc_value("crawler/extraction/text_failures", len(extracted.text_failures))
+        return extracted
 
     def item_from(self, response: Response, extracted: Extracted) -> ArticleItem:
         url = response.url

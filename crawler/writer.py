@@ -117,12 +117,23 @@ class BatchWriter:
             return counts
 
 
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def _serve(db_path: str, inbox: Any, outbox: Any, parent: int) -> None:
     from crawler.malloc_policy import return_freed_memory
     from crawler.priority import lower_priority
 
     lower_priority()
     return_freed_memory()
+    # A crawl killed while its queue feeder was writing leaves half a message in
+    # the pipe: get() then blocks on the rest for ever (this process holds the
+    # pipe's other end too, so no EOF comes). Exit when the parent is gone; an
+    # open transaction is rolled back by SQLite, as after any kill.
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     writer = BatchWriter(db_path)
     writer.connection()
     try:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from crawler.alerts import Batch, ConfigError, Recipient, load_subscriptions, render_message
+from crawler.alerts.channels.email import SmtpSettings
 from crawler.alerts.config import parse_subscriptions
 from crawler.alerts.outbox import due_time
 from crawler.alerts.render import HealthEntry, Outlet, StoryEntry, clean_header, make_message_id
-from crawler.alerts.smtp import SmtpSettings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alerts"
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)

@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
+from crawler.alerts.channels.email import SmtpSettings
 from crawler.alerts.config import ConfigError, Recipient, Subscriptions, load_subscriptions
 from crawler.alerts.job import AlertReport, run_alerts
 from crawler.alerts.outbox import enqueue_health_alert, enqueue_new_mentions
 from crawler.alerts.render import Batch, render_message
-from crawler.alerts.smtp import SmtpSettings
 
 __all__ = [
     "AlertReport",

@@ -1,14 +1,20 @@
-"""The alert job: settle the send log, queue new alerts, send what is due."""
+"""The alert job: settle the send log, queue new alerts, send what is due.
+
+The job knows channels only through :class:`~crawler.alerts.channels.Channel`;
+email is the one configured by default.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlite_utils
 
-from crawler.alerts.config import Subscriptions
+from crawler.alerts.channels.base import Channel
+from crawler.alerts.channels.email import SmtpSettings, email_channels
+from crawler.alerts.config import Recipient, Subscriptions
 from crawler.alerts.gather import build_batch
 from crawler.alerts.outbox import (
     due_alerts,
@@ -17,9 +23,7 @@ from crawler.alerts.outbox import (
     now_utc,
     queued_count,
 )
-from crawler.alerts.render import render_message
-from crawler.alerts.send import claim, fail_unclaimed, reconcile, send_claimed, stale_after
-from crawler.alerts.smtp import Connection, SmtpSettings, sender_from_env
+from crawler.alerts.send import claim, fail_unclaimed, reconcile, send_claimed
 from crawler.dates import iso_utc
 from crawler.db import transaction
 
@@ -67,37 +71,48 @@ def run_alerts(
     dry_run: bool = False,
     skip_backlog: bool = False,
     after_deliver: Callable[[], None] | None = None,
+    channels: Sequence[Channel] | None = None,
 ) -> AlertReport:
     """Queue alerts for new mentions and send every due message.
 
+    ``channels`` defaults to email with ``smtp`` (none when ``smtp`` is None).
     ``dry_run`` does all of it inside a transaction that is rolled back, and
     renders instead of sending. ``after_deliver`` is called after each
     accepted message, before it is marked (a test hook for crashes).
     """
     now = (now or now_utc()).replace(microsecond=0)
-    report = AlertReport(dry_run=dry_run, smtp_off=smtp is None and not dry_run)
+    if channels is None:
+        channels = email_channels(smtp, dry_run=dry_run)
+    report = AlertReport(dry_run=dry_run, smtp_off=not channels and not dry_run)
     if dry_run:
-        return _dry_run(db, subs, now, skip_backlog, report)
-    if smtp is not None:
-        report.requeued, report.unconfirmed = reconcile(db, now, stale_after(smtp.timeout))
+        return _dry_run(db, subs, channels, now, skip_backlog, report)
+    if channels:
+        stale = max(channel.stale_after for channel in channels)
+        report.requeued, report.unconfirmed = reconcile(db, now, stale)
     with transaction(db):
         report.queued_new = enqueue_new_mentions(db, subs, now, skip=skip_backlog)
         fan_out_health(db, subs, now)
     # Without any recipient configured, queued alerts wait rather than being cancelled.
-    if smtp is not None and subs.recipients:
-        _send_due(db, subs, smtp, now, report, after_deliver)
+    if channels and subs.recipients:
+        _send_due(db, subs, channels, now, report, after_deliver)
     report.still_queued = queued_count(db)
     return report
+
+
+def _channel_for(recipient: Recipient, channels: Sequence[Channel]) -> Channel | None:
+    # An alert row has one status, so each recipient's alerts go through one
+    # channel: the first the recipient has an address on.
+    return next((c for c in channels if c.address(recipient) is not None), None)
 
 
 def _dry_run(
     db: sqlite_utils.Database,
     subs: Subscriptions,
+    channels: Sequence[Channel],
     now: datetime,
     skip_backlog: bool,
     report: AlertReport,
 ) -> AlertReport:
-    sender = sender_from_env()
     db.conn.commit()  # start from a clean slate: everything below is rolled back
     db.conn.execute("BEGIN")
     try:
@@ -106,14 +121,13 @@ def _dry_run(
         recipients = subs.by_email()
         for address, rows in due_alerts(db, now).items():
             recipient = recipients.get(address)
-            if recipient is None:
+            channel = None if recipient is None else _channel_for(recipient, channels)
+            if recipient is None or channel is None:
                 continue
-            msg = render_message(build_batch(db, recipient, rows), sender=sender, now=now)
-            body = msg.get_body(("plain",))
-            assert body is not None
+            msg = channel.render(build_batch(db, recipient, rows), now)
             report.previews.append(
-                f"To: {msg['To']}\nSubject: {msg['Subject']}\nMessage-ID: {msg['Message-ID']}\n"
-                f"Alerts: {len(rows)}\n\n{body.get_content()}"
+                f"To: {msg.to}\nSubject: {msg.subject}\nMessage-ID: {msg.message_id}\n"
+                f"Alerts: {len(rows)}\n\n{msg.text}"
             )
         report.still_queued = queued_count(db)
     finally:
@@ -124,39 +138,42 @@ def _dry_run(
 def _send_due(
     db: sqlite_utils.Database,
     subs: Subscriptions,
-    smtp: SmtpSettings,
+    channels: Sequence[Channel],
     now: datetime,
     report: AlertReport,
     after_deliver: Callable[[], None] | None,
 ) -> None:
     recipients = subs.by_email()
-    connection = Connection(smtp)
-    unreachable: str | None = None
+    unreachable: dict[str, str] = {}  # channel name -> the error that showed it down
     try:
-        for address, rows in due_alerts(db, now).items():
+        for key, rows in due_alerts(db, now).items():
             ids = [row["id"] for row in rows]
-            recipient = recipients.get(address)
+            recipient = recipients.get(key)
             if recipient is None:
                 _cancel(db, ids, now)
                 continue
-            if unreachable:
-                fail_unclaimed(db, ids, unreachable, now)
-                report.failures.append((address, unreachable))
+            channel = _channel_for(recipient, channels)
+            if channel is None:
+                continue  # none of their channels is configured: the alerts wait
+            if channel.name in unreachable:
+                fail_unclaimed(db, ids, unreachable[channel.name], now)
+                report.failures.append((key, unreachable[channel.name]))
                 continue
-            msg = render_message(build_batch(db, recipient, rows), sender=smtp.sender, now=now)
+            msg = channel.render(build_batch(db, recipient, rows), now)
             log_id = claim(db, msg, ids, now)
             if not log_id:
                 continue  # another sender got these alerts first
-            error = send_claimed(db, connection, msg, address, ids, log_id, now, after_deliver)
+            error = send_claimed(db, channel, msg, ids, log_id, now, after_deliver)
             if error is None:
                 report.messages_sent += 1
                 report.alerts_sent += len(ids)
             else:
-                report.failures.append((address, error))
-                if not connection.ever_opened:
-                    unreachable = error
+                report.failures.append((key, error))
+                if channel.unreachable():
+                    unreachable[channel.name] = error
     finally:
-        connection.close()
+        for channel in channels:
+            channel.close()
 
 
 def _cancel(db: sqlite_utils.Database, ids: list[int], now: datetime) -> None:

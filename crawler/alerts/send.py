@@ -1,19 +1,23 @@
-"""Sending the outbox with a send log, so a crash never mails the same alerts twice.
+"""Sending the outbox with a send log, so a crash never delivers the same alerts twice.
 
-For each message, in this order:
+The same for every channel; for each message, in this order:
 
 1. one transaction writes an ``alert_sends`` row (state ``sending``) and
    claims the alert rows (status ``sending``, with the Message-ID);
-2. MAIL FROM and RCPT TO are sent; just before DATA the log row becomes
-   ``data`` (committed): from here on the server may have the message;
-3. after the server accepts DATA, one transaction marks the rows ``sent``
-   and the log ``sent``; a failure puts them back to ``queued`` with
-   ``attempts``, ``last_error`` and ``next_attempt_at`` (exponential backoff).
+2. the channel starts sending; at its last moment before the message can
+   reach the other side (for email: after MAIL FROM and RCPT TO, just before
+   DATA) the log row becomes ``data`` (committed): from here on the other
+   side may have the message;
+3. after the channel reports success, one transaction marks the rows ``sent``
+   and the log ``sent``; a failure the channel classifies as ``retry`` puts
+   them back to ``queued`` with ``attempts``, ``last_error`` and
+   ``next_attempt_at`` (exponential backoff), a ``permanent`` one marks them
+   ``rejected``.
 
 :func:`reconcile` runs before every send and settles rows a crashed run
 left behind: ``sending`` (no DATA yet, so certainly not delivered) goes back
 to the queue; ``data`` (maybe delivered) becomes ``unconfirmed`` and is never
-sent again. So the guarantee is at-most-once: an alert is never mailed
+sent again. So the guarantee is at-most-once: an alert is never delivered
 twice, and only a crash inside the DATA step can lose one, which the log
 then shows as ``unconfirmed``.
 """
@@ -22,14 +26,12 @@ from __future__ import annotations
 
 import json
 import os
-import smtplib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 import sqlite_utils
 
-from crawler.alerts.smtp import Connection, PermanentFailure
+from crawler.alerts.channels.base import Channel, Message
 from crawler.dates import iso_utc
 from crawler.db import Rollback, transaction
 
@@ -48,11 +50,6 @@ def retry_base() -> timedelta:
 
 def backoff(attempts: int, base: timedelta) -> timedelta:
     return min(base * (2 ** max(0, attempts - 1)), RETRY_CAP)
-
-
-def stale_after(timeout: float) -> timedelta:
-    """A ``sending`` row older than this belongs to a run that died, not a live one."""
-    return timedelta(seconds=max(600.0, 4 * timeout))
 
 
 def reconcile(db: sqlite_utils.Database, now: datetime, stale: timedelta) -> tuple[int, int]:
@@ -97,7 +94,7 @@ def _set_status(
     ).rowcount
 
 
-def claim(db: sqlite_utils.Database, msg: EmailMessage, ids: list[int], now: datetime) -> int:
+def claim(db: sqlite_utils.Database, msg: Message, ids: list[int], now: datetime) -> int:
     """Write the log row and claim the alerts; return the log id, or 0 if another
     sender claimed some of them first."""
     marks = ",".join("?" * len(ids))
@@ -106,18 +103,12 @@ def claim(db: sqlite_utils.Database, msg: EmailMessage, ids: list[int], now: dat
             log_id = db.execute(
                 "INSERT INTO alert_sends (message_id, recipient, alert_ids, subject, state, "
                 "started_at) VALUES (?, ?, ?, ?, 'sending', ?)",
-                [
-                    msg["Message-ID"],
-                    str(msg["To"]),
-                    json.dumps(ids),
-                    str(msg["Subject"]),
-                    iso_utc(now),
-                ],
+                [msg.message_id, msg.to, json.dumps(ids), msg.subject, iso_utc(now)],
             ).lastrowid
             claimed = db.execute(
                 f"UPDATE alerts SET status = 'sending', message_id = ? "  # noqa: S608 placeholders-only IN list
                 f"WHERE id IN ({marks}) AND status = 'queued'",
-                [msg["Message-ID"], *ids],
+                [msg.message_id, *ids],
             ).rowcount
             if claimed != len(ids):
                 raise Rollback
@@ -128,9 +119,8 @@ def claim(db: sqlite_utils.Database, msg: EmailMessage, ids: list[int], now: dat
 
 def send_claimed(
     db: sqlite_utils.Database,
-    connection: Connection,
-    msg: EmailMessage,
-    recipient: str,
+    channel: Channel,
+    msg: Message,
     ids: list[int],
     log_id: int,
     now: datetime,
@@ -145,14 +135,10 @@ def send_claimed(
     stamp = iso_utc(now)
     marks = ",".join("?" * len(ids))
     try:
-        connection.deliver(msg, recipient, entering_data)
-    except PermanentFailure as exc:
-        _failed(db, log_id, ids, str(exc), now, permanent=True)
-        return str(exc)
-    except (smtplib.SMTPException, OSError) as exc:
-        connection.close()
-        error = _describe(exc)
-        _failed(db, log_id, ids, error, now, permanent=False)
+        channel.send(msg, entering_data)
+    except channel.failures as exc:
+        error = channel.describe(exc)
+        _failed(db, log_id, ids, error, now, permanent=channel.classify(exc) == "permanent")
         return error
     if after_deliver is not None:
         after_deliver()  # tests use this to stand for a crash between send and mark
@@ -203,7 +189,7 @@ def _failed(
 
 
 def fail_unclaimed(db: sqlite_utils.Database, ids: list[int], error: str, now: datetime) -> None:
-    """Count a failed attempt for alerts not tried because the server is unreachable."""
+    """Count a failed attempt for alerts not tried because their channel is unreachable."""
     base = retry_base()
     with transaction(db):
         for alert_id, attempts in db.execute(
@@ -216,8 +202,3 @@ def fail_unclaimed(db: sqlite_utils.Database, ids: list[int], error: str, now: d
                 "UPDATE alerts SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
                 [attempts, error, iso_utc(now + backoff(attempts, base)), alert_id],
             )
-
-
-def _describe(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:500]

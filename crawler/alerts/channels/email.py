@@ -1,4 +1,5 @@
-"""SMTP settings from the environment and one connection that delivers messages.
+"""The email channel: SMTP settings from the environment, one connection that
+delivers messages, and :class:`EmailChannel` on top of them.
 
 Delivery is done step by step (MAIL, RCPT, then DATA) so that the send log
 can record the moment the message may have reached the server: before DATA
@@ -12,10 +13,13 @@ import smtplib
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from crawler.alerts.config import _EMAIL, ConfigError
+from crawler.alerts.channels.base import Channel, Message, Outcome
+from crawler.alerts.config import _EMAIL, ConfigError, Recipient
+from crawler.alerts.render import Batch, render_message
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -181,3 +185,72 @@ def _text(reply: bytes | str) -> str:
     if isinstance(reply, bytes):
         reply = reply.decode("utf-8", "replace")
     return " ".join(reply.split())
+
+
+class EmailChannel(Channel):
+    """Alerts as multipart emails over SMTP, one session reused for every recipient."""
+
+    name = "email"
+    failures = (PermanentFailure, smtplib.SMTPException, OSError)
+
+    def __init__(self, settings: SmtpSettings | None, sender: str | None = None) -> None:
+        # Without settings the channel can only render (a dry run with SMTP off).
+        self.settings = settings
+        self.sender = sender or (settings.sender if settings else sender_from_env())
+        self._connection = Connection(settings) if settings else None
+
+    def address(self, recipient: Recipient) -> str | None:
+        return recipient.email
+
+    def render(self, batch: Batch, now: datetime) -> Message:
+        msg = render_message(batch, sender=self.sender, now=now)
+        body = msg.get_body(("plain",))
+        assert body is not None
+        return Message(
+            address=batch.recipient,
+            to=str(msg["To"]),
+            subject=str(msg["Subject"]),
+            message_id=str(msg["Message-ID"]),
+            text=body.get_content(),
+            payload=msg,
+        )
+
+    def send(self, message: Message, before_handoff: Callable[[], None]) -> None:
+        if self._connection is None:
+            raise RuntimeError("the email channel has no SMTP settings: it can only render")
+        try:
+            self._connection.deliver(message.payload, message.address, before_handoff)
+        except PermanentFailure:
+            raise
+        except (smtplib.SMTPException, OSError):
+            self._connection.close()  # a broken session: the next message opens a new one
+            raise
+
+    def classify(self, exc: BaseException) -> Outcome:
+        return "permanent" if isinstance(exc, PermanentFailure) else "retry"
+
+    def describe(self, exc: BaseException) -> str:
+        if isinstance(exc, PermanentFailure):
+            return str(exc)  # already says which step the server refused, and its reply
+        return super().describe(exc)
+
+    def unreachable(self) -> bool:
+        # A failure before any session opened: the server is down for everyone.
+        return self._connection is not None and not self._connection.ever_opened
+
+    @property
+    def stale_after(self) -> timedelta:
+        timeout = self.settings.timeout if self.settings else 30.0
+        return timedelta(seconds=max(600.0, 4 * timeout))
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+
+def email_channels(settings: SmtpSettings | None, *, dry_run: bool = False) -> list[Channel]:
+    """The email channel for a run: none when SMTP is off, except for a dry run,
+    which renders with ALERT_FROM from the environment and sends nothing."""
+    if dry_run:
+        return [EmailChannel(settings, sender=sender_from_env())]
+    return [EmailChannel(settings)] if settings is not None else []

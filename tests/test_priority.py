@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import time
 
-from crawler import offload, writer
+from crawler import writer
 from crawler.priority import HELPER_NICENESS, lower_priority
 
 
@@ -34,13 +34,10 @@ def test_lower_priority_takes_the_lowest_niceness() -> None:
     assert os.nice(0) < niceness  # the calling process keeps its own priority
 
 
-def test_the_offload_worker_and_the_store_writer_run_at_low_priority(tmp_path) -> None:
+def test_the_store_writer_runs_at_low_priority(tmp_path) -> None:
     db_path = str(tmp_path / "crafts.db")
-    worker = offload.acquire()
     store = writer.acquire(db_path)
     try:
-        assert _niceness_of(worker.process.pid) > os.nice(0)
         assert _niceness_of(store.process.pid) > os.nice(0)
     finally:
-        offload.release(worker)
         writer.release(db_path, "test")

@@ -393,7 +393,7 @@ def test_many_faults_at_once_still_store_every_reachable_article(
 
 
 def test_stalled_helpers_pause_the_crawl_instead_of_filling_memory(tmp_path: Path) -> None:
-    # The offload worker and the store writer run at the lowest CPU priority, so
+    # The store writer runs at the lowest CPU priority, so
     # a busy machine can stall them. The crawl must then stop fetching (Scrapy's
     # SCRAPER_SLOT_MAX_ACTIVE_SIZE) rather than pile up responses and items, and go
     # on once they run again.
@@ -419,7 +419,7 @@ def test_stalled_helpers_pause_the_crawl_instead_of_filling_memory(tmp_path: Pat
             for child in crawl.children()
             if "resource_tracker" not in " ".join(child.cmdline())
         ]
-        assert len(helpers) == 2  # the offload worker and the store writer
+        assert len(helpers) == 1  # the store writer
         for helper in helpers:
             helper.suspend()
         try:

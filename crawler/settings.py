@@ -35,8 +35,6 @@ CRAWLER_OVERLAP_PAGES = 0
 # and the longest it holds them (seconds), so a killed crawl loses little.
 CRAWLER_STORE_BATCH = 200
 CRAWLER_STORE_FLUSH_SECONDS = 2.0
-# Write in a child process (see crawler/writer.py), so the crawl keeps fetching.
-CRAWLER_STORE_PROCESS = True
 # Stories: articles of different outlets are one story when the Jaccard similarity of
 # their 4-word shingles reaches CRAWLER_STORY_THRESHOLD (for articles out at the same
 # time; rising linearly to CRAWLER_STORY_THRESHOLD_FAR for those

@@ -80,8 +80,6 @@ CONCURRENT_ITEMS = 1
 # stalled helper hold thousands of small API responses and their items
 # (~300 MB); 1 MB bounds that to ~40 MB and is far above a healthy crawl's need.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
-# Seen requests as 8-byte digests, not Scrapy's ~100-byte fingerprint objects.
-DUPEFILTER_CLASS = "crawler.dupefilter.CompactDupeFilter"
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True

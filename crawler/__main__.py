@@ -3,9 +3,6 @@
 
 def run() -> None:
     """The ``crawler`` program's entry point."""
-    # Imported here, not at the top: the writer and offload processes are
-    # spawned, and each imports the main module again; the CLI (and Scrapy
-    # with it) is nothing they need.
     from crawler.cli import main
 
     main(prog_name="crawler")

@@ -1,7 +1,6 @@
 """Article text normalisation: Unicode, whitespace, HTML to text, language, dates.
 
-Pure functions without Scrapy, so the offload worker (``crawler.offload``)
-can import them cheaply; :mod:`pipelines.normalise` is the stage using them.
+Pure functions without Scrapy; :mod:`pipelines.normalise` is the stage using them.
 """
 
 from __future__ import annotations
@@ -38,10 +37,7 @@ SOURCE_FIELDS = ("title", "body", "body_html", "author", "lang", "published")
 
 
 def normalised_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """The normalised title, body, author, language and dates of an article's fields.
-
-    A pure function of ``SOURCE_FIELDS``, so the offload worker can run it.
-    """
+    """The normalised title, body, author, language and dates of an article's fields."""
     title = normalise_text(fields.get("title"), single_line=True) or None
     body = normalise_text(fields.get("body") or html_to_text(fields.get("body_html") or "")) or None
     lang = normalise_lang(fields.get("lang")) or guess_lang(f"{title or ''} {body or ''}")

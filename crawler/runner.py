@@ -13,8 +13,6 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from crawler.db import open_db
-from crawler.gc_policy import settle_after_startup
-from crawler.malloc_policy import return_freed_memory
 
 # What the replica needs instead of the polite defaults for the real sites.
 REPLICA_SPEED = {
@@ -86,7 +84,6 @@ def build_settings(
 
 def crawl(sources: list[str], settings: Settings) -> list[RunSummary]:
     """Run the spiders of ``sources`` together and wait for them (once per process)."""
-    return_freed_memory()  # before the crawl's large blocks come and go
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
     crawlers = []
@@ -94,7 +91,6 @@ def crawl(sources: list[str], settings: Settings) -> list[RunSummary]:
         crawler = process.create_crawler(source)
         process.crawl(crawler)
         crawlers.append(crawler)
-    settle_after_startup()
     process.start()
     return [
         summarise(crawler.stats.get_stats(), source, settings)

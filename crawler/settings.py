@@ -35,11 +35,6 @@ CRAWLER_OVERLAP_PAGES = 0
 # and the longest it holds them (seconds), so a killed crawl loses little.
 CRAWLER_STORE_BATCH = 200
 CRAWLER_STORE_FLUSH_SECONDS = 2.0
-# Write in a child process (see crawler/writer.py), so the crawl keeps fetching.
-CRAWLER_STORE_PROCESS = True
-# Normalise text and find mentions in a worker process (see crawler/offload.py),
-# so the reactor keeps fetching; False does it in the crawl's own process.
-CRAWLER_OFFLOAD_PROCESS = True
 # Stories: articles of different outlets are one story when the Jaccard similarity of
 # their 4-word shingles reaches CRAWLER_STORY_THRESHOLD (for articles out at the same
 # time; rising linearly to CRAWLER_STORY_THRESHOLD_FAR for those
@@ -77,7 +72,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 # Scrapy starts this many asyncio tasks per response to run item pipelines
 # concurrently (default 100). An article response yields one item, and the
-# stages that wait (offload, store) let other responses' items go meanwhile,
+# stage that waits (store) lets other responses' items go meanwhile,
 # so more tasks per response only cost the reactor thread their start-up.
 CONCURRENT_ITEMS = 1
 # Responses whose items are still in the pipelines (bytes, each counted as at
@@ -85,8 +80,6 @@ CONCURRENT_ITEMS = 1
 # stalled helper hold thousands of small API responses and their items
 # (~300 MB); 1 MB bounds that to ~40 MB and is far above a healthy crawl's need.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
-# Seen requests as 8-byte digests, not Scrapy's ~100-byte fingerprint objects.
-DUPEFILTER_CLASS = "crawler.dupefilter.CompactDupeFilter"
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True

@@ -1,24 +1,25 @@
-"""The store stage's writer: a child process that writes batches of articles.
+"""The store stage's writer: one thread of the crawl that writes batches of articles.
 
-SQLite, story linking and the search index cost more CPU per article than the
-rest of the pipelines together, and none of it has to answer the crawl. In a
-child process it runs on the second core while the reactor keeps fetching.
-The queue between them is bounded, so a slow disk slows the crawl down instead
-of filling memory. If the crawl dies, the writer notices its parent is gone,
-writes what it has received and exits, so a killed crawl loses only the batch
-it had not handed over yet.
+Writing an article costs a few milliseconds and the crawl fetches about one
+page a second, so a thread is enough; it keeps SQLite's waits for the write
+lock off the reactor. The queue is bounded, so a slow disk slows the crawl
+down instead of filling memory. Each batch is one ``BEGIN IMMEDIATE``
+transaction; when an article in it fails, the batch is written again one
+article at a time, so only that article is lost (counted and logged). If the
+thread itself dies, the batches it held or had queued are written by the
+thread that notices: the failure is counted, no article is lost and nothing
+waits forever.
 """
 
 from __future__ import annotations
 
 import atexit
-import multiprocessing
-import os
 import queue
 import threading
 import time
 import traceback
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler.db import is_busy, open_db, transaction
@@ -32,15 +33,21 @@ Batch = list[tuple[dict[str, Any], list[dict[str, Any]], str]]
 KNOWN_FORMS_LIMIT = 500_000
 # The writer's SQLite page cache. Each article looks up and inserts dozens of
 # index entries (story bands, search vocabulary) all over a growing file; with
-# SQLite's default 2 MB most of them are reads from the OS. Bounded, so the
-# writer's memory stops growing here.
-WRITER_CACHE_MB = 64
+# SQLite's default 2 MB most of them are reads from the OS. Bounded, and small
+# enough for the crawl process to peak under 200 MB at 20 000 articles per
+# source (64 MB peaked at 245 MB, 16 MB at 191 MB, the same CPU per article).
+WRITER_CACHE_MB = 16
 # A batch that meets a locked database (another program holding the write lock
 # past busy_timeout, or a stale read snapshot) is rolled back and written
 # again on a fresh connection, this many times in all, before it is reported lost.
 BUSY_ATTEMPTS = 4
 BUSY_BACKOFF_SECONDS = 0.25
 RETRIES_STAT = "crawler/store_batches_retried"
+# Batches written again one article at a time after one of their articles failed.
+SALVAGED_STAT = "crawler/store_batches_salvaged"
+# Batches handed over and not yet taken by the writer: past this the store stage waits.
+MAX_QUEUED = 4
+THREAD_NAME = "crawler-store-writer"
 
 
 def tune_for_writing(db: Any) -> None:
@@ -116,160 +123,185 @@ class BatchWriter:
                 counts[RETRIES_STAT] += 1
             return counts
 
-
-def _exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(0)
-
-
-def _serve(db_path: str, inbox: Any, outbox: Any, parent: int) -> None:
-    from crawler.malloc_policy import return_freed_memory
-    from crawler.priority import lower_priority
-
-    lower_priority()
-    return_freed_memory()
-    # A crawl killed while its queue feeder was writing leaves half a message in
-    # the pipe: get() then blocks on the rest for ever (this process holds the
-    # pipe's other end too, so no EOF comes). Exit when the parent is gone; an
-    # open transaction is rolled back by SQLite, as after any kill.
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    writer = BatchWriter(db_path)
-    writer.connection()
-    try:
-        while True:
+    def write_salvaging(self, stories: StoryConfig, batch: Batch) -> Outcome:
+        """Write ``batch``; when it fails, write its articles one at a time, so one
+        bad article loses only itself. Never raises for an article's error."""
+        try:
+            return Outcome(self.write(stories, batch))
+        except Exception as exc:
+            # A lock held past every retry would fail each article the same way, slowly.
+            if is_busy(exc) or len(batch) == 1:
+                return Outcome(Counter(), [(len(batch), _trace(batch))])
+        outcome = Outcome(Counter({SALVAGED_STAT: 1}))
+        for entry in batch:
             try:
-                message = inbox.get(timeout=1.0)
-            except queue.Empty:
-                if os.getppid() != parent:  # the crawl was killed: nothing more will come
-                    return
-                continue
-            if message is None:
-                return
-            tag, kind, payload = message
-            if kind == "sync":  # every earlier batch of this tag is written
-                outbox.put((tag, "synced", None))
-                continue
-            stories, batch = payload
-            try:
-                outbox.put((tag, "ok", writer.write(stories, batch)))
-            except Exception:  # report, keep serving: one bad batch must not stop the rest
-                outbox.put((tag, "error", (len(batch), traceback.format_exc(limit=5))))
-    finally:
-        writer.close()
+                outcome.counts.update(self.write(stories, [entry]))
+            except Exception:
+                outcome.failures.append((1, _trace([entry])))
+        return outcome
 
 
-class StoreWriter:
-    """One writer process per database, shared by the spiders of a crawl.
+def _trace(batch: Batch) -> str:
+    """The current exception, naming the article when there is one."""
+    name = batch[0][0].get("url") if len(batch) == 1 else f"a batch of {len(batch)}"
+    return f"{name}: {traceback.format_exc(limit=5)}"
 
-    Each store stage has a tag; its batches and reports carry it, and
-    ``sync(tag)`` waits until everything that stage handed over is written.
-    """
 
-    def __init__(self, db_path: str, max_pending: int = 4) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.inbox = context.Queue(maxsize=max_pending)
-        self.outbox = context.Queue()
-        self.process = context.Process(
-            target=_serve,
-            args=(db_path, self.inbox, self.outbox, os.getpid()),
-            name="crawler-store-writer",
-        )
-        self.process.start()
-        # A crawl that ends without closing its spiders (a second Ctrl-C) must
-        # still exit: the writer would wait for its parent while the parent
-        # waits for it. At exit it writes what it was handed, then stops.
-        atexit.register(self.stop)
-        self.stopped = False
+@dataclass
+class Outcome:
+    """What writing a batch did: counts for the stats and the articles lost
+    as (number, traceback); ``writer_failure`` when the writer thread died."""
+
+    counts: Counter = field(default_factory=Counter)
+    failures: list[tuple[int, str]] = field(default_factory=list)
+    writer_failure: str | None = None
+
+
+class Job:
+    """A batch handed to the writer, and its outcome once written."""
+
+    def __init__(self, stories: StoryConfig, batch: Batch) -> None:
+        self.stories = stories
+        self.batch = batch
+        self.outcome: Outcome | None = None
+        self.done = threading.Event()
+
+    def finish(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        self.done.set()
+
+
+class StoreThread:
+    """One writer thread per database, shared by the spiders of a crawl."""
+
+    def __init__(self, db_path: str, max_queued: int = MAX_QUEUED) -> None:
+        self.db_path = db_path
+        self.jobs: queue.Queue[Job | None] = queue.Queue(maxsize=max_queued)
+        # Handed over and not written yet: what a rescue writes if the thread dies.
+        self.unfinished: set[Job] = set()
+        self.lock = threading.Lock()
+        self.failure: str | None = None
         self.users = 0
-        self.received: dict[str, list[tuple[str, Any]]] = {}
-        # One stage may wait in sync() on a thread while another stage of the
-        # crawl reads its reports on the reactor thread.
-        self._received_lock = threading.Lock()
+        self.stopped = False
+        # Daemon, and stopped at exit: a crawl that ends without closing its
+        # spiders (a second Ctrl-C) still writes what it handed over, then exits.
+        self.thread = threading.Thread(target=self._serve, name=THREAD_NAME, daemon=True)
+        self.thread.start()
+        atexit.register(self.stop)
 
-    def _put(self, message: Any) -> None:
-        while True:
+    def _serve(self) -> None:
+        writer = BatchWriter(self.db_path)
+        try:
+            while (job := self.jobs.get()) is not None:
+                self._finish(job, writer.write_salvaging(job.stories, job.batch))
+        except BaseException:
+            self.failure = traceback.format_exc(limit=5)
+        finally:
+            writer.close()  # rolls back a transaction it died in
+
+    def _finish(self, job: Job, outcome: Outcome) -> None:
+        with self.lock:
+            self.unfinished.discard(job)
+        job.finish(outcome)
+
+    @property
+    def alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def try_submit(self, job: Job) -> bool:
+        """Queue ``job`` if there is room and the thread runs; False otherwise."""
+        if not self.alive:
+            return False
+        with self.lock:
+            self.unfinished.add(job)
+        try:
+            self.jobs.put_nowait(job)
+        except queue.Full:
+            with self.lock:
+                self.unfinished.discard(job)
+            return False
+        return True
+
+    def submit(self, job: Job) -> None:
+        """Queue ``job``, waiting for room; written here if the thread has died."""
+        with self.lock:
+            self.unfinished.add(job)
+        while self.alive:
             try:
-                self.inbox.put(message, timeout=1.0)
+                self.jobs.put(job, timeout=0.5)
                 return
             except queue.Full:
-                if not self.process.is_alive():
-                    raise RuntimeError("the store writer died") from None
+                continue
+        self.rescue()
 
-    def submit(self, tag: str, stories: StoryConfig, batch: Batch) -> None:
-        """Queue a batch; blocks while the writer is ``max_pending`` messages behind."""
-        self._put((tag, "batch", (stories, batch)))
+    def wait(self, job: Job) -> Outcome:
+        """Wait until ``job`` is written (here, if the thread dies meanwhile)."""
+        while not job.done.wait(0.5):
+            if not self.alive:
+                self.rescue()
+        assert job.outcome is not None
+        return job.outcome
 
-    def _collect(self, wait: bool) -> tuple[str, str, Any] | None:
+    def rescue(self) -> None:
+        """Write what the dead thread held or had queued, in the calling thread."""
+        with self.lock:
+            jobs = [job for job in self.unfinished if not job.done.is_set()]
+        if not jobs:
+            return
+        writer = BatchWriter(self.db_path)
         try:
-            tag, kind, value = self.outbox.get(timeout=1.0) if wait else self.outbox.get_nowait()
-        except queue.Empty:
-            return None
-        with self._received_lock:
-            self.received.setdefault(tag, []).append((kind, value))
-        return tag, kind, value
-
-    def reports(self, tag: str) -> list[tuple[str, Any]]:
-        """What the writer reported for ``tag`` so far (without waiting)."""
-        while self._collect(wait=False):
-            pass
-        with self._received_lock:
-            found = self.received.pop(tag, [])
-        return [r for r in found if r[0] != "synced"]
-
-    def _synced(self, tag: str) -> bool:
-        with self._received_lock:
-            return any(kind == "synced" for kind, _ in self.received.get(tag, []))
-
-    def sync(self, tag: str) -> list[tuple[str, Any]]:
-        """Wait until every batch of ``tag`` is written; return its reports.
-
-        Blocks: the store stage calls it on a thread, so the other spiders of
-        the crawl go on meanwhile."""
-        self._put((tag, "sync", None))
-        while not self._synced(tag):
-            if self._collect(wait=True) is None and not self.process.is_alive():
-                raise RuntimeError("the store writer died")
-        return self.reports(tag)
+            for job in jobs:
+                with self.lock:  # two rescuers must not write a job twice
+                    if job not in self.unfinished:
+                        continue
+                    self.unfinished.discard(job)
+                outcome = writer.write_salvaging(job.stories, job.batch)
+                outcome.writer_failure = self.failure or "the store writer thread ended"
+                job.finish(outcome)
+        finally:
+            writer.close()
+        while True:  # what the dead thread's queue still holds is written above
+            try:
+                self.jobs.get_nowait()
+            except queue.Empty:
+                break
 
     def stop(self) -> None:
-        """Let the writer write what it was handed, and wait for it to end."""
+        """Let the thread write what it was handed, and wait for it to end."""
         if self.stopped:
             return
         self.stopped = True
         atexit.unregister(self.stop)
-        if self.process.is_alive():
-            self._put(None)
-        self.process.join()
-        self.inbox.close()
-        self.outbox.close()
+        while self.alive:
+            try:
+                self.jobs.put(None, timeout=0.5)
+                break
+            except queue.Full:
+                continue
+        self.thread.join()
+        self.rescue()
 
 
-_shared: dict[str, StoreWriter] = {}
-_shared_lock = threading.Lock()  # release() may run on a thread (see StorePipeline)
+_shared: dict[str, StoreThread] = {}
+_shared_lock = threading.Lock()  # release() runs on a thread (see StorePipeline)
 
 
-def acquire(db_path: str) -> StoreWriter:
+def acquire(db_path: str) -> StoreThread:
     """The writer of ``db_path`` in this process, started on first use."""
     with _shared_lock:
         writer = _shared.get(db_path)
-        if writer is None or not writer.process.is_alive():
-            writer = _shared[db_path] = StoreWriter(db_path)
+        if writer is None or writer.stopped:
+            writer = _shared[db_path] = StoreThread(db_path)
         writer.users += 1
         return writer
 
 
-def release(db_path: str, tag: str) -> list[tuple[str, Any]]:
-    """Finish ``tag``'s writing; stop the writer when its last user leaves.
-
-    Blocks until the writer has written ``tag``'s batches."""
-    writer = _shared[db_path]
-    found = writer.sync(tag)
+def release(writer: StoreThread) -> None:
+    """Stop the writer when its last user leaves."""
     with _shared_lock:
         writer.users -= 1
         last = writer.users == 0
-        if last and _shared.get(db_path) is writer:
-            del _shared[db_path]
+        if last and _shared.get(writer.db_path) is writer:
+            del _shared[writer.db_path]
     if last:
         writer.stop()
-    return found

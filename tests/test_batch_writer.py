@@ -1,19 +1,28 @@
 """The store stage's batch writer against a database another program also uses:
 a moment's lock is waited out, a stale read snapshot is written again on a
-fresh connection, and a batch that cannot be written loses nothing else."""
+fresh connection, and a batch that cannot be written loses nothing else. An
+article that cannot be written loses only itself, a dead writer thread is
+counted and loses nothing, and a writer that is behind does not block the loop."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 
+from crawler import writer as writer_module
 from crawler.db import is_busy, open_db
+from crawler.items import ArticleItem
 from crawler.stories import StoryConfig
-from crawler.writer import RETRIES_STAT, BatchWriter
+from crawler.writer import RETRIES_STAT, SALVAGED_STAT, THREAD_NAME, BatchWriter
+from pipelines.store import WRITER_FAILURES_STAT, StorePipeline
+from tests.helpers import hold_write_lock
 
 
 def record(n: int, body: str = "Мастера Алматы показали керамику и войлок.") -> dict:
@@ -131,3 +140,116 @@ def test_is_busy_knows_sqlite_busy_from_other_errors(path: Path) -> None:
     assert is_busy(locked.value)
     assert not is_busy(sqlite3.OperationalError("no such table: x"))
     assert not is_busy(ValueError("database is locked"))
+
+
+def test_a_failing_article_loses_only_itself(path: Path) -> None:
+    writer = BatchWriter(str(path))
+    broken = record(3)
+    broken["lang"] = ["ru"]  # SQLite cannot store a list
+    entries = [(record(n), [], "test") for n in (1, 2)] + [(broken, [], "test")]
+    entries += [(record(n), [], "test") for n in range(4, 201)]
+    outcome = writer.write_salvaging(StoryConfig(), entries)
+    writer.close()
+    assert outcome.counts["crawler/items_new"] == 199
+    assert outcome.counts[SALVAGED_STAT] == 1
+    assert [lost for lost, _ in outcome.failures] == [1]
+    assert "example.test/news/3" in outcome.failures[0][1]
+    assert len(urls(path)) == 199
+
+
+def items(*numbers: int) -> list[ArticleItem]:
+    return [
+        ArticleItem(
+            source="arnapress",
+            url=f"https://example.test/news/{n}",
+            title=f"Ярмарка ремёсел {n}",
+            body=f"Мастера Алматы показали керамику и войлок. Выпуск {n}.",
+            lang="ru",
+        )
+        for n in numbers
+    ]
+
+
+def store_stage(path: Path, batch_size: int) -> StorePipeline:
+    settings = {"CRAWLER_DB": str(path), "CRAWLER_STORE_BATCH": batch_size}
+    crawler = get_crawler(settings_dict={**settings, "CRAWLER_STORE_FLUSH_SECONDS": 60})
+    crawler.stats.open_spider()
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    return store
+
+
+def test_the_store_stage_counts_and_logs_an_article_it_cannot_write(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = store_stage(path, batch_size=200)
+    for item in items(*range(1, 201)):
+        if item.url.endswith("/7"):
+            item.lang = ["ru"]  # type: ignore[assignment]  # SQLite cannot store a list
+        store.process_item(item)
+    store.close_spider()
+    stats = store.stats
+    assert stats.get_value("crawler/items_new") == 199
+    assert stats.get_value("crawler/items_not_stored") == 1
+    assert len(urls(path)) == 199
+    assert any("example.test/news/7" in r.getMessage() for r in caplog.records)
+
+
+def test_a_dead_writer_thread_is_counted_and_loses_nothing(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = BatchWriter.write_salvaging
+
+    def dies_in_the_thread(self: BatchWriter, stories: StoryConfig, batch: list):
+        if threading.current_thread().name == THREAD_NAME:
+            raise SystemExit("the writer thread ends")  # past every ``except Exception``
+        return real(self, stories, batch)
+
+    monkeypatch.setattr(BatchWriter, "write_salvaging", dies_in_the_thread)
+    store = store_stage(path, batch_size=10)
+    for item in items(*range(1, 101)):  # ten batches: the thread dies on the first
+        store.process_item(item)
+    closing = threading.Thread(target=store.close_spider, daemon=True)
+    closing.start()
+    closing.join(timeout=60)
+    assert not closing.is_alive(), "closing waited forever for a dead writer"
+    assert store.stats.get_value(WRITER_FAILURES_STAT) == 1
+    assert store.stats.get_value("crawler/items_new") == 100
+    assert not store.stats.get_value("crawler/items_not_stored")
+    assert len(urls(path)) == 100
+    assert not writer_module._shared  # released: a next crawl starts a new writer
+
+
+def test_a_writer_that_is_behind_makes_the_stage_wait_off_the_loop(path: Path) -> None:
+    store = store_stage(path, batch_size=1)
+    lock_seconds = 1.0
+    hold_write_lock(path, seconds=lock_seconds)  # the writer cannot write meanwhile
+
+    async def main() -> tuple[int, int]:
+        ticks, waited = 0, 0
+        stop = asyncio.Event()
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not stop.is_set():
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        task = asyncio.ensure_future(ticker())
+        for item in items(*range(1, 11)):  # more batches than the queue holds
+            result = store.process_item(item)
+            if inspect.isawaitable(result):
+                waited += 1
+                await result
+        closing = store.close_spider()
+        if closing is not None:
+            await closing
+        stop.set()
+        await task
+        return ticks, waited
+
+    ticks, waited = asyncio.run(main())
+    assert waited > 0  # the stage waited for room instead of queueing without bound
+    assert ticks * 0.01 >= lock_seconds / 2  # and the loop ran meanwhile
+    assert store.stats.get_value("crawler/items_new") == 10
+    assert len(urls(path)) == 10

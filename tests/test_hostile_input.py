@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
@@ -205,7 +206,9 @@ def test_pipeline_chain_drops_or_stores_exactly(chain, title: str, body: str, ur
     except DropItem:
         return
     store = chain[-1]
-    db = store.batch_writer.connection()
+    for job in store.handed:  # written by the writer thread
+        store.writer.wait(job)
+    db = sqlite3.connect(store.db_path)
     row = db.execute(
         "SELECT id, url, title, body FROM articles WHERE url = ?", [item.url]
     ).fetchone()
@@ -217,6 +220,7 @@ def test_pipeline_chain_drops_or_stores_exactly(chain, title: str, body: str, ur
         'SELECT start, "end", text, field FROM mentions WHERE article_id = ?', [row[0]]
     ):
         assert fields[field][start:end] == text
+    db.close()
 
 
 # --- mentions -----------------------------------------------------------------------------

@@ -65,8 +65,8 @@ def test_killed_full_backfill_resumes_and_stores_every_article_once(tmp_path: Pa
         args = ["crawl", "--full", "--db", str(db), *replica_args(rep)]
         first = start_slow_backfill(args, db, until=100)
         first.send_signal(signal.SIGKILL)
-        # The crawl's helper processes share its output pipes: they must end with it
-        # (a writer blocked on half a message once kept them open for ever).
+        # Nothing the killed crawl started may hold its output pipes open (a writer
+        # process blocked on half a message once did, for ever).
         first.communicate(timeout=60)
         partial = stored_articles(db)
         expected = corpus_size(rep)

@@ -509,7 +509,7 @@ def article_mentions(
 ) -> tuple[str, list[dict]]:
     """The lexicon version and the mentions of a title and body, as dicts.
 
-    What the mentions stage stores; run by the offload worker (no Scrapy here).
+    What the mentions stage stores.
     """
     detector = detector_for(lexicon)
     return detector.version, [m.as_dict() for m in detector.find_in_article(title, body)]

@@ -415,8 +415,14 @@ def test_a_stalled_writer_pauses_the_crawl_instead_of_filling_memory(tmp_path: P
             time.sleep(0.05)
         assert proc.poll() is None, "the crawl finished before its writer could be stalled"
         # Well inside the writer's busy timeout (30 s): it waits, it does not fail.
-        holder = sqlite3.connect(db, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
+        # The writer may be inside a batch's transaction just now: wait for it.
+        holder = sqlite3.connect(db, isolation_level=None, timeout=60)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            proc.kill()
+            proc.communicate()
+            raise
         try:
             before = crawl.memory_info().rss
             # The batches already handed over fill the writer's queue, then the crawl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _ALIASES = {
     "kk": "kk",
@@ -31,13 +32,19 @@ def normalise_lang(value: str | None) -> str | None:
     return primary if _CODE_RE.fullmatch(primary) else None
 
 
-def guess_lang(text: str | None) -> str | None:
-    """ru, kk or en from the letters of ``text`` (None when there are too few letters)."""
-    if not text:
-        return None
-    sample = text[:20000]
+@dataclass(frozen=True)
+class LetterCounts:
+    """Letters of a text's first 20 000 characters, by alphabet."""
+
+    cyrillic: int = 0
+    kk: int = 0  # Kazakh-only Cyrillic letters, counted in ``cyrillic`` too
+    latin: int = 0  # ASCII letters
+    kk_latin: int = 0  # letters of the Kazakh Latin alphabets that English does not use
+
+
+def letter_counts(text: str) -> LetterCounts:
     cyrillic = latin = kk = kk_latin = 0
-    for ch in sample:
+    for ch in text[:20000]:
         if "\u0400" <= ch <= "\u04ff":
             cyrillic += 1
             if ch in _KK_CYRILLIC:
@@ -47,6 +54,15 @@ def guess_lang(text: str | None) -> str | None:
                 latin += 1
         elif ch in _KK_LATIN:
             kk_latin += 1
+    return LetterCounts(cyrillic, kk, latin, kk_latin)
+
+
+def guess_lang(text: str | None) -> str | None:
+    """ru, kk or en from the letters of ``text`` (None when there are too few letters)."""
+    if not text:
+        return None
+    counts = letter_counts(text)
+    cyrillic, latin, kk, kk_latin = counts.cyrillic, counts.latin, counts.kk, counts.kk_latin
     if cyrillic + latin + kk_latin < 3:
         return None
     if cyrillic >= latin:

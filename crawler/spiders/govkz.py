@@ -20,7 +20,7 @@ import bcrypt
 from w3lib.html import remove_tags, replace_entities
 
 from crawler.db import utc_now
-from crawler.extraction.lang import guess_lang
+from crawler.extraction.lang import guess_lang, letter_counts
 from crawler.items import ArticleItem
 from crawler.urls import canonical_url
 
@@ -41,7 +41,6 @@ GRAPHQL_FIELDS = "id title body created_date heropic slug short_description"
 # text; Russian text has them only in the odd name).
 _MIN_LETTERS = 40
 _KK_SURE, _RU_SURE = 0.04, 0.01
-_KK_CYRILLIC = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 
 
 def auth_headers(token: str | None = None) -> dict[str, str]:
@@ -148,13 +147,8 @@ def real_lang(entry: dict[str, Any], asked: str) -> str:
     guess = guess_lang(text)
     if guess is None or guess == asked:
         return asked
-    cyrillic = kk = latin = 0
-    for ch in text[:20000]:
-        if "\u0400" <= ch <= "\u04ff":
-            cyrillic += 1
-            kk += ch in _KK_CYRILLIC
-        elif ch.isascii() and ch.isalpha():
-            latin += 1
+    counts = letter_counts(text)
+    cyrillic, kk, latin = counts.cyrillic, counts.kk, counts.latin
     letters = cyrillic + latin
     if letters < _MIN_LETTERS:
         return asked

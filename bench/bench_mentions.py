@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.mentions import DEFAULT_LEXICON, MentionDetector  # noqa: E402
+from crawler.text.mentions import DEFAULT_LEXICON, MentionDetector  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "mentions" / "corpus.toml"
 

@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.datasette import make_datasette  # noqa: E402
 from crawler.datasette.queries import QUERIES  # noqa: E402
-from crawler.db import open_db  # noqa: E402
-from crawler.mentions import default_detector  # noqa: E402
 from crawler.replica.corpus import MAX_ARTICLES, Corpus  # noqa: E402
-from crawler.search.index import add_forms, word_forms  # noqa: E402
+from crawler.store.db import open_db  # noqa: E402
+from crawler.text.mentions import default_detector  # noqa: E402
+from crawler.text.search.index import add_forms, word_forms  # noqa: E402
 
 SEARCHES = [
     "ремесленниками",

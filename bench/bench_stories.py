@@ -30,8 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.db import open_db, utc_now  # noqa: E402
 from crawler.replica.corpus import MAX_ARTICLES, Corpus  # noqa: E402
+from crawler.store.db import open_db, utc_now  # noqa: E402
 from crawler.stories import StoryConfig, attribution_columns, link_new_article  # noqa: E402
 from crawler.stories.shingles import from_blob  # noqa: E402
 

@@ -12,10 +12,10 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.alerts import enqueue_health_alert
-from crawler.blocking import off_reactor
-from crawler.db import open_db, transaction, utc_now
-from crawler.health import RunFacts, evaluate
+from crawler.run.blocking import off_reactor
+from crawler.run.health import RunFacts, evaluate
 from crawler.spiders.discovery import STAT_MISSING_HINTS, STAT_REPORT
+from crawler.store.db import open_db, transaction, utc_now
 
 logger = logging.getLogger(__name__)
 

@@ -45,7 +45,7 @@ CRAWLER_STORY_THRESHOLD_FAR = 0.7
 CRAWLER_STORY_WINDOW_HOURS = 48.0
 CRAWLER_STORY_TITLE_THRESHOLD = 0.8
 CRAWLER_STORY_CITED_THRESHOLD = 0.15
-# Lexicon file of the mention detector (default: crawler/mentions/lexicon.toml).
+# Lexicon file of the mention detector (default: crawler/text/mentions/lexicon.toml).
 CRAWLER_LEXICON = os.environ.get("CRAWLER_LEXICON") or None
 # Refetch articles that are already stored (to pick up edits).
 CRAWLER_REFETCH = False
@@ -117,7 +117,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
-    "crawler.progress.ProgressReporter": 600,
+    "crawler.run.progress.ProgressReporter": 600,
 }
 
 LOG_FORMATTER = "crawler.logformatter.QuietDropsFormatter"

@@ -11,9 +11,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from crawler.digests import DigestSet, digest64
 from crawler.items import ArticleItem
-from crawler.urls import canonical_url
+from crawler.store.digests import DigestSet, digest64
+from crawler.text.urls import canonical_url
 
 
 def text_hash(*parts: str | None) -> str:

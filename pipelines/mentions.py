@@ -7,7 +7,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from crawler.items import ArticleItem
-from crawler.mentions import article_mentions, detector_for
+from crawler.text.mentions import article_mentions, detector_for
 
 
 class MentionsPipeline:

@@ -1,7 +1,7 @@
 """Stage 2: Unicode NFC and whitespace, HTML to text, language, dates.
 
 ``parse_date`` is the project's one public date parser (see DESIGN.md);
-it lives in :mod:`crawler.dates` and is exposed here.
+it lives in :mod:`crawler.text.dates` and is exposed here.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from crawler.dates import parse_date
 from crawler.items import ArticleItem
-from crawler.normalisation import (
+from crawler.text.dates import parse_date
+from crawler.text.normalisation import (
     INVISIBLE,
     SOURCE_FIELDS,
     normalise_text,

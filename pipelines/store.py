@@ -1,7 +1,7 @@
 """Stage 5: write articles and mentions to SQLite in batched transactions.
 
 The stage gathers a batch and hands it to the crawl's writer thread
-(:mod:`crawler.writer`); when the writer is behind, the stage waits for room
+(:mod:`crawler.store.writer`); when the writer is behind, the stage waits for room
 on a thread, so the reactor goes on and the crawl slows down instead of
 filling memory.
 """
@@ -16,12 +16,12 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from crawler import writer
-from crawler.blocking import off_reactor
-from crawler.db import open_db
 from crawler.items import ARTICLE_COLUMNS, ArticleItem
+from crawler.run.blocking import off_reactor
+from crawler.store import writer
+from crawler.store.db import open_db
+from crawler.store.writer import RETRIES_STAT, Batch, Job, Outcome
 from crawler.stories import StoryConfig
-from crawler.writer import RETRIES_STAT, Batch, Job, Outcome
 
 logger = logging.getLogger(__name__)
 

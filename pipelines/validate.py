@@ -9,7 +9,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ArticleItem, as_article
-from crawler.urls import is_web_url
+from crawler.text.urls import is_web_url
 
 
 def missing_fields(item: ArticleItem) -> list[str]:

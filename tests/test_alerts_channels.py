@@ -61,7 +61,7 @@ class RecordingChannel(Channel):
 
 @pytest.fixture
 def two_dbs(tmp_path):
-    from crawler.db import open_db
+    from crawler.store.db import open_db
 
     first, second = open_db(tmp_path / "email.db"), open_db(tmp_path / "recording.db")
     yield first, second
@@ -71,7 +71,7 @@ def two_dbs(tmp_path):
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    from crawler.db import open_db
+    from crawler.store.db import open_db
 
     monkeypatch.delenv("CRAWLER_ALERT_RETRY_SECONDS", raising=False)
     database = open_db(tmp_path / "crafts.db")

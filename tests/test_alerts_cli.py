@@ -92,7 +92,7 @@ def test_run_without_smtp_keeps_alerts_queued_then_alerts_sends_them(
 def test_alerts_reports_an_outage_with_exit_1(tmp_path: Path) -> None:
     db = str(tmp_path / "crafts.db")
     from crawler.alerts import enqueue_health_alert
-    from crawler.db import open_db
+    from crawler.store.db import open_db
 
     database = open_db(db)
     enqueue_health_alert(database, "akimat", "нет ответа")

@@ -23,7 +23,7 @@ from crawler.alerts import (
     enqueue_health_alert,
     run_alerts,
 )
-from crawler.db import open_db, utc_now
+from crawler.store.db import open_db, utc_now
 
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)  # 11:00 in Almaty
 

@@ -20,7 +20,6 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.dates import parse_date
 from crawler.extraction import extract_article, load_rules
 from crawler.replica import arnapress_laravel as laravel
 from crawler.replica.corpus import Corpus
@@ -28,6 +27,7 @@ from crawler.replica.server import Replica
 from crawler.spiders import links
 from crawler.spiders.arnapress import ArnapressSpider
 from crawler.spiders.discovery import STAT_MISSING_HINTS, STAT_PARSED, STAT_REPORT
+from crawler.text.dates import parse_date
 from tests.helpers import replica_args, run_cli
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

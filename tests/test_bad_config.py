@@ -75,7 +75,7 @@ BAD_SETTINGS = [
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, Path]:
-    from crawler.db import open_db
+    from crawler.store.db import open_db
 
     root = tmp_path_factory.mktemp("badconfig")
     paths = {
@@ -253,7 +253,7 @@ def test_bad_settings_write_nothing(files, tmp_path: Path) -> None:
 
 def test_every_numeric_setting_of_ours_has_a_range() -> None:
     import crawler.settings as ours
-    from crawler.jobs import NUMBER_SETTINGS
+    from crawler.run.jobs import NUMBER_SETTINGS
 
     numeric = {
         name

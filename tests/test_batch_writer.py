@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler import writer as writer_module
-from crawler.db import is_busy, open_db
 from crawler.items import ArticleItem
+from crawler.store import writer as writer_module
+from crawler.store.db import is_busy, open_db
+from crawler.store.writer import RETRIES_STAT, SALVAGED_STAT, THREAD_NAME, BatchWriter
 from crawler.stories import StoryConfig
-from crawler.writer import RETRIES_STAT, SALVAGED_STAT, THREAD_NAME, BatchWriter
 from pipelines.store import WRITER_FAILURES_STAT, StorePipeline
 from tests.helpers import hold_write_lock
 

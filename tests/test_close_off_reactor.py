@@ -17,11 +17,11 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.db import open_db
 from crawler.extensions import CrawlRunRecorder
 from crawler.items import ArticleItem
-from crawler.runner import project_settings
+from crawler.run.runner import project_settings
 from crawler.spiders.arnapress import ArnapressSpider
+from crawler.store.db import open_db
 from pipelines.dedup import DedupPipeline
 from pipelines.normalise import NormalisePipeline
 from pipelines.store import StorePipeline

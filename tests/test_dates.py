@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.dates import find_date_text, iso_utc, parse_date, to_local
+from crawler.text.dates import find_date_text, iso_utc, parse_date, to_local
 
 # 26 November 2026, 09:00 in Almaty (UTC+5).
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Connections of :func:`crawler.db.open_db` wait for a lock another program
+"""Connections of :func:`crawler.store.db.open_db` wait for a lock another program
 holds instead of failing, whichever way they write."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from crawler.db import Rollback, open_db, transaction
+from crawler.store.db import Rollback, open_db, transaction
 from tests.helpers import hold_write_lock
 
 HOLD_SECONDS = 0.4

@@ -7,7 +7,7 @@ import sys
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.digests import DigestSet, digest64
+from crawler.store.digests import DigestSet, digest64
 
 DIGESTS = st.integers(min_value=0, max_value=2**64 - 1)
 

@@ -9,9 +9,9 @@ from scrapy.settings import Settings
 
 import crawler.settings as project_settings
 from crawler.extensions import run_row, run_status
-from crawler.health import RunFacts, evaluate
 from crawler.replica.server import Replica
-from crawler.runner import RunSummary
+from crawler.run.health import RunFacts, evaluate
+from crawler.run.runner import RunSummary
 from crawler.spiders.discovery import DiscoveryLog, body_start, outcome_of
 from tests.helpers import replica_args, run_cli
 

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.dates import iso_utc, parse_date
 from crawler.extraction import (
     Extracted,
     RulesError,
@@ -20,6 +19,7 @@ from crawler.extraction import (
 )
 from crawler.extraction.lang import guess_lang, normalise_lang
 from crawler.extraction.rules import parse_rules
+from crawler.text.dates import iso_utc, parse_date
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.html"))

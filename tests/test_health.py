@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
-from crawler.health import RunFacts, evaluate
+from crawler.run.health import RunFacts, evaluate
 
 
 def facts(status="ok", stats=None, earlier=None) -> RunFacts:

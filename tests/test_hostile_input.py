@@ -23,14 +23,14 @@ from scrapy.utils.test import get_crawler
 from crawler.alerts import Batch, render_message
 from crawler.alerts.render import HealthEntry, Outlet, StoryEntry
 from crawler.datasette import make_datasette
-from crawler.db import open_db
 from crawler.items import ArticleItem
-from crawler.mentions import default_detector
-from crawler.runner import project_settings
+from crawler.run.runner import project_settings
 from crawler.spiders.akimat import AkimatSpider, article_from_api
 from crawler.spiders.arnapress import ArnapressSpider
 from crawler.spiders.govkz import real_lang
-from crawler.storage import save_article
+from crawler.store.db import open_db
+from crawler.store.storage import save_article
+from crawler.text.mentions import default_detector
 from pipelines.dedup import DedupPipeline
 from pipelines.mentions import MentionsPipeline
 from pipelines.normalise import INVISIBLE, NormalisePipeline, normalise_article, normalise_text

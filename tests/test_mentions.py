@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli.mentions import command
-from crawler.mentions import (
+from crawler.text.mentions import (
     DEFAULT_LEXICON,
     LexiconError,
     Mention,

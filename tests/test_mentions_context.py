@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli.mentions import command
-from crawler.mentions import LexiconError, MentionDetector, default_detector
-from crawler.mentions.explain import EXCLUDED, KEPT, NO_CONTEXT, OVERLAPPED
+from crawler.text.mentions import LexiconError, MentionDetector, default_detector
+from crawler.text.mentions.explain import EXCLUDED, KEPT, NO_CONTEXT, OVERLAPPED
 
 
 def categories(text: str) -> set[str]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.mentions import default_detector
-from crawler.mentions.lexicon import CATEGORIES
+from crawler.text.mentions import default_detector
+from crawler.text.mentions.lexicon import CATEGORIES
 
 CORPUS = Path(__file__).parent / "fixtures" / "mentions" / "corpus.toml"
 FLOOR = 0.95

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.mentions import default_detector
-from crawler.mentions.lexicon import CATEGORIES
+from crawler.text.mentions import default_detector
+from crawler.text.mentions.lexicon import CATEGORIES
 
 REAL = Path(__file__).parent / "fixtures" / "mentions" / "real"
 LANGS = ("ru", "kk", "en", "uz")

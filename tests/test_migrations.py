@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.db import open_db
-from crawler.migrations.m008_fewer_mention_indexes import REDUNDANT
+from crawler.store.db import open_db
+from crawler.store.migrations.m008_fewer_mention_indexes import REDUNDANT
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.morphology import (
+from crawler.text.morphology import (
     cyrillic_to_latin,
     english_stem,
     fold,

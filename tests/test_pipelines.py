@@ -9,8 +9,8 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler.db import open_db
 from crawler.items import ArticleItem
+from crawler.store.db import open_db
 from pipelines.dedup import DedupPipeline
 from pipelines.mentions import MentionsPipeline
 from pipelines.normalise import NormalisePipeline, normalise_text

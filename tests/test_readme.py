@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from crawler.cli import COMMAND_MODULES
-from crawler.runner import available_sources
+from crawler.run.runner import available_sources
 from tests.helpers import ROOT
 from tools.readme_help import CLI_DOC, README, updated
 

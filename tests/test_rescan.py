@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.db import open_db
-from crawler.mentions import DEFAULT_LEXICON, MentionDetector, default_detector
-from crawler.storage import save_article
+from crawler.store.db import open_db
+from crawler.store.storage import save_article
+from crawler.text.mentions import DEFAULT_LEXICON, MentionDetector, default_detector
 from tests.helpers import run_cli
 
 ARTICLES = [

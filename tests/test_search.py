@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.db import open_db
-from crawler.search import match_expression, query_terms, rebuild_index, register_functions
-from crawler.storage import save_article
+from crawler.store.db import open_db
+from crawler.store.storage import save_article
+from crawler.text.search import match_expression, query_terms, rebuild_index, register_functions
 
 ARTICLES = {
     "ru-artisans": ("Ремесленники Алматы", "Городские ремесленники показали керамику."),
@@ -144,8 +144,8 @@ def mention(category: str, term: str, start: int = 0) -> dict:
 
 
 def test_month_summary_follows_every_writer(tmp_path: Path) -> None:
-    from crawler.mentions import Mention
-    from crawler.rescan import apply_difference
+    from crawler.store.rescan import apply_difference
+    from crawler.text.mentions import Mention
 
     db = open_db(tmp_path / "months.db")
     wcc, crafts = ("world_craft_city", "Всемирный город ремёсел"), ("crafts", "ремесло")
@@ -199,7 +199,7 @@ def test_month_summary_follows_every_writer(tmp_path: Path) -> None:
 
 
 def test_month_summary_is_filled_for_an_existing_database(db) -> None:
-    from crawler.migrations.m007_query_speed import create_summary
+    from crawler.store.migrations.m007_query_speed import create_summary
 
     with db.conn:
         save_article(db, record("x", "X", "x"), [mention("crafts", "ремесло")], "v1")

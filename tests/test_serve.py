@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from crawler.cli import main
 from crawler.datasette import make_datasette
-from crawler.db import open_db
-from crawler.storage import save_article
+from crawler.store.db import open_db
+from crawler.store.storage import save_article
 
 # (key, source, lang, published_at, title, body, [(category, term, text)])
 ARTICLES = [

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scrapy.settings import Settings
 
-from crawler.db import open_db
-from crawler.storage import save_article
+from crawler.store.db import open_db
+from crawler.store.storage import save_article
 from crawler.stories import StoryConfig
 from crawler.stories.index import candidate_ids
 from crawler.stories.minhash import band_keys, candidate_probability, signature
@@ -300,8 +300,8 @@ def test_the_index_lives_in_the_database(tmp_path: Path) -> None:
 
 
 def test_migration_fingerprints_articles_stored_before_it(tmp_path: Path) -> None:
-    from crawler.db import apply_migrations
-    from crawler.migrations import m001_initial
+    from crawler.store.db import apply_migrations
+    from crawler.store.migrations import m001_initial
 
     path = tmp_path / "old.db"
     old = open_db(path, migrate=False)

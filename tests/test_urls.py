@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.urls import canonical_url, same_site
+from crawler.text.urls import canonical_url, same_site
 
 
 @pytest.mark.parametrize(

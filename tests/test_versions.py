@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.db import open_db
 from crawler.replica.corpus import akimat_versions
-from crawler.storage import save_article
+from crawler.store.db import open_db
+from crawler.store.storage import save_article
 from tests.helpers import replica_args, run_cli
 
 

@@ -24,8 +24,8 @@ from crawler.alerts.outbox import (
     queued_count,
 )
 from crawler.alerts.send import claim, fail_unclaimed, reconcile, send_claimed
-from crawler.dates import iso_utc
-from crawler.db import transaction
+from crawler.store.db import transaction
+from crawler.text.dates import iso_utc
 
 
 @dataclass

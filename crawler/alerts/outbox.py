@@ -22,8 +22,8 @@ from typing import Any
 import sqlite_utils
 
 from crawler.alerts.config import Recipient, Subscriptions
-from crawler.dates import ALMATY, iso_utc
-from crawler.db import transaction
+from crawler.store.db import transaction
+from crawler.text.dates import ALMATY, iso_utc
 
 BROADCAST = "*"  # a health notice waiting to be copied to every recipient
 

@@ -22,7 +22,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from crawler.dates import ALMATY
+from crawler.text.dates import ALMATY
 
 SOURCE_NAMES = {"akimat": "Акимат Алматы (gov.kz)", "arnapress": "Arna Press"}
 CATEGORY_NAMES = {
@@ -143,7 +143,7 @@ def subject_for(batch: Batch, today: str) -> str:
 @cache
 def _env() -> Environment:
     env = Environment(
-        loader=PackageLoader("crawler", "templates"),
+        loader=PackageLoader("crawler.alerts", "templates"),
         autoescape=select_autoescape(["html"], default_for_string=False, default=False),
         undefined=StrictUndefined,
         keep_trailing_newline=True,

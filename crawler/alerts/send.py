@@ -32,8 +32,8 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from crawler.alerts.channels.base import Channel, Message
-from crawler.dates import iso_utc
-from crawler.db import Rollback, transaction
+from crawler.store.db import Rollback, transaction
+from crawler.text.dates import iso_utc
 
 RETRY_CAP = timedelta(hours=6)
 

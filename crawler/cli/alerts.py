@@ -65,7 +65,7 @@ def command(db: Path, subscriptions: Path | None, dry_run: bool, skip_backlog: b
 
     Example: SMTP_HOST=mail.example.kz ALERT_FROM=alerts@example.kz crawler alerts --db crafts.db
     """
-    from crawler.db import open_db
+    from crawler.store.db import open_db
 
     subs, smtp = load_alert_config(db, subscriptions)
     if smtp is None and not dry_run and not skip_backlog:

@@ -15,8 +15,8 @@ from crawler.cli.options import (
     verbose_option,
     writable_db_option,
 )
-from crawler.jobs import available_sources, crawl_job, report
-from crawler.lock import LockHeld, run_lock
+from crawler.run.jobs import available_sources, crawl_job, report
+from crawler.store.lock import LockHeld, run_lock
 
 
 @click.command("crawl")

@@ -11,9 +11,9 @@ import click
 from crawler.cli.alerts import load_alert_config
 from crawler.cli.options import verbose_option, writable_db_option
 from crawler.cli.run import send_alerts
-from crawler.db import open_db
-from crawler.jobs import available_sources, crawl_job, report
-from crawler.runner import REPLICA_SPEED
+from crawler.run.jobs import available_sources, crawl_job, report
+from crawler.run.runner import REPLICA_SPEED
+from crawler.store.db import open_db
 
 
 @click.command("demo")

@@ -13,8 +13,8 @@ from crawler.cli.options import parse_settings, parse_sources, settings_option, 
 from crawler.doctor.fetch import Fetcher
 from crawler.doctor.probe import probe_for
 from crawler.doctor.report import render_text
-from crawler.jobs import check_overrides, check_settings
-from crawler.runner import available_sources, build_settings
+from crawler.run.jobs import check_overrides, check_settings
+from crawler.run.runner import available_sources, build_settings
 
 
 @click.command("doctor")

@@ -13,7 +13,7 @@ import click
 
 from crawler.extraction import extract_article, load_rules
 from crawler.items import ArticleItem
-from crawler.source_config import SOURCES_DIR
+from crawler.sources.config import SOURCES_DIR
 from crawler.spiders.govkz import article_from_api, entries_from_payload
 from crawler.spiders.news_site import article_from_page
 from pipelines.normalise import normalise_article
@@ -22,7 +22,7 @@ FIELDS = ("title", "published_at", "published_local", "lang", "author", "url", "
 
 
 def fetch(url: str, timeout: float = 30) -> tuple[bytes, str]:
-    from crawler.runner import project_settings
+    from crawler.run.runner import project_settings
 
     agent = project_settings().get("USER_AGENT")
     request = urllib.request.Request(url, headers={"User-Agent": agent})

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from crawler.mentions import default_detector
+from crawler.text.mentions import default_detector
 
 JSON_FIELDS = ("category", "term", "text", "start", "end", "snippet")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from crawler.cli.options import db_option
-from crawler.db import open_db
-from crawler.mentions import LexiconError, MentionDetector, default_detector
-from crawler.rescan import RescanResult, rescan
+from crawler.store.db import open_db
+from crawler.store.rescan import RescanResult, rescan
+from crawler.text.mentions import LexiconError, MentionDetector, default_detector
 
 
 @click.command("rescan")
@@ -19,7 +19,7 @@ from crawler.rescan import RescanResult, rescan
     "--lexicon",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Lexicon file (default: the bundled crawler/mentions/lexicon.toml).",
+    help="Lexicon file (default: the bundled crawler/text/mentions/lexicon.toml).",
 )
 @click.option(
     "--all", "everything", is_flag=True, help="Rescan every article, not only stale ones."

@@ -17,9 +17,9 @@ from crawler.cli.options import (
     verbose_option,
     writable_db_option,
 )
-from crawler.db import open_db
-from crawler.jobs import available_sources, crawl_job, report
-from crawler.lock import LockHeld, run_lock
+from crawler.run.jobs import available_sources, crawl_job, report
+from crawler.store.db import open_db
+from crawler.store.lock import LockHeld, run_lock
 
 # Exit code when another run still holds the lock: nothing was wrong, nothing was done.
 EXIT_LOCKED = 0

@@ -64,7 +64,7 @@ def command(db: Path, host: str, port: int, settings: tuple[tuple[str, str], ...
     import uvicorn
 
     from crawler.datasette import make_datasette
-    from crawler.db import open_db
+    from crawler.store.db import open_db
 
     if not db.is_file():
         raise click.UsageError(f"no database at {db}; create one with: crawler demo --db {db}")

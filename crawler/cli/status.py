@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from crawler.cli.options import db_option
-from crawler.db import open_db
+from crawler.store.db import open_db
 
 COLUMNS = (
     "id",

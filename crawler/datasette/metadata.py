@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.datasette.queries import QUERIES
-from crawler.search import FTS_TABLE
+from crawler.text.search import FTS_TABLE
 
 CHART_PATH = "/-/mentions-chart"
 

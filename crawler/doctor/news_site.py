@@ -14,10 +14,10 @@ from crawler.doctor.fetch import Answer, Fetcher
 from crawler.doctor.report import SourceReport
 from crawler.doctor.sample import is_storable, sample_article
 from crawler.extraction import extract_article, load_rules
-from crawler.source_config import SOURCES_DIR, load_source_config
+from crawler.sources.config import SOURCES_DIR, load_source_config
 from crawler.spiders import links
 from crawler.spiders.news_site import FEED_LINKS, article_from_page
-from crawler.urls import join_url, same_site
+from crawler.text.urls import join_url, same_site
 
 SAMPLE_TRIES = 3  # article candidates fetched at most to find one that is an article
 

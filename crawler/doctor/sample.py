@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.items import ArticleItem
-from crawler.mentions.detector import article_mentions
+from crawler.text.mentions.detector import article_mentions
 from pipelines.normalise import normalise_article
 
 SAMPLE_KEYS = ("title", "published_at", "published_local", "lang", "author", "url", "body")

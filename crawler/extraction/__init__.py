@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from parsel import Selector
 
-from ..dates import parse_date
+from crawler.text.dates import parse_date
+
 from .decode import cut_bytes, decode_html, decode_page
 from .generic import (
     body_text,

@@ -15,7 +15,8 @@ from itertools import pairwise
 from lxml import etree
 from parsel import Selector
 
-from ..dates import find_date_text
+from crawler.text.dates import find_date_text
+
 from .text import BLOCK_TAGS, DROP_TAGS, element_text, paragraphs, squash, tag_of
 
 

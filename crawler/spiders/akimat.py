@@ -40,10 +40,10 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.digests import DigestSet, digest64
 from crawler.spiders import govkz
 from crawler.spiders.base import SourceSpider, next_quiet_pages
 from crawler.spiders.discovery import body_start
+from crawler.store.digests import DigestSet, digest64
 
 # Re-exported: tests and tools import them from here.
 article_from_api = govkz.article_from_api

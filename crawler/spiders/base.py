@@ -14,12 +14,12 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.blocking import off_reactor
-from crawler.db import open_db, transaction
-from crawler.digests import DigestSet, digest64
-from crawler.feeds import FeedTracker
+from crawler.run.blocking import off_reactor
 from crawler.spiders.discovery import MISSING, REFUSED, DiscoveryLog, outcome_of
-from crawler.urls import canonical_url
+from crawler.store.db import open_db, transaction
+from crawler.store.digests import DigestSet, digest64
+from crawler.store.feeds import FeedTracker
+from crawler.text.urls import canonical_url
 
 # Statuses a discovery callback sees: 304 and every error. Not 3xx redirects:
 # ``handle_httpstatus_all`` would stop Scrapy's RedirectMiddleware from following them.

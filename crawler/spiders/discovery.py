@@ -19,7 +19,7 @@ REFUSED_STATUSES = frozenset({400, 401, 403, 405, 407, 429, 451})
 MISSING_STATUSES = frozenset({404, 410})
 BODY_START = 80
 
-# Stats keys (crawl_runs.stats keeps them; crawler/health.py reads them).
+# Stats keys (crawl_runs.stats keeps them; crawler/run/health.py reads them).
 STAT_REQUESTS = "crawler/discovery/requests"
 STAT_PARSED = "crawler/discovery/parsed"
 STAT_REPORT = "crawler/discovery/report"

@@ -19,10 +19,10 @@ from urllib.parse import quote, urlencode
 import bcrypt
 from w3lib.html import remove_tags, replace_entities
 
-from crawler.db import utc_now
 from crawler.extraction.lang import guess_lang, letter_counts
 from crawler.items import ArticleItem
-from crawler.urls import canonical_url
+from crawler.store.db import utc_now
+from crawler.text.urls import canonical_url
 
 API_LIST = "/api/v1/public/content-manager/news"
 # Not confirmed to exist: asked only for an entry that came without a body.

@@ -27,9 +27,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from parsel import Selector
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.dates import parse_date
 from crawler.extraction import Extracted
-from crawler.urls import is_web_url, join_url, same_site
+from crawler.text.dates import parse_date
+from crawler.text.urls import is_web_url, join_url, same_site
 
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json"})
 # Path segments of pages that are never articles: sections, people, files, accounts.

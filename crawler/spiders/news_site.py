@@ -29,17 +29,17 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.blocking import off_reactor
-from crawler.db import open_db, transaction, utc_now
-from crawler.digests import DigestSet, digest64
 from crawler.extraction import Extracted, extract_article, load_rules
 from crawler.items import ArticleItem
-from crawler.source_config import load_source_config
+from crawler.run.blocking import off_reactor
+from crawler.sources.config import load_source_config
 from crawler.spiders import links
 from crawler.spiders.base import SourceSpider, next_quiet_pages
 from crawler.spiders.site_state import MISSING as MISSING_STATUSES
 from crawler.spiders.site_state import SiteState
-from crawler.urls import canonical_url, is_web_url, join_url, same_site
+from crawler.store.db import open_db, transaction, utc_now
+from crawler.store.digests import DigestSet, digest64
+from crawler.text.urls import canonical_url, is_web_url, join_url, same_site
 
 FEED_LINKS = (
     "//*[local-name()='item']/*[local-name()='link']/text()",

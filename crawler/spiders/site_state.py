@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from crawler.db import utc_now
+from crawler.store.db import utc_now
 
 MISSING = frozenset({404, 410})
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from crawler.db import utc_now
+from crawler.store.db import utc_now
 from crawler.stories.attribution import parse_attribution
 from crawler.stories.config import StoryConfig
 from crawler.stories.index import candidate_ids, fingerprints, index_article, parse_time

@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 
-from crawler.morphology import WORD_RE, fold
+from crawler.text.morphology import WORD_RE, fold
 
 SHINGLE_WORDS = 4
 _DTYPE = np.dtype("<u4")
@@ -21,7 +21,7 @@ _DTYPE = np.dtype("<u4")
 
 def words(text: str) -> list[str]:
     """The case-folded words of ``text`` (punctuation and quotes dropped), as
-    :func:`crawler.morphology.tokenize` finds them."""
+    :func:`crawler.text.morphology.tokenize` finds them."""
     return WORD_RE.findall(fold(text))
 
 

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from crawler.datasette.chart import chart_view
 from crawler.datasette.metadata import CHART_PATH
-from crawler.search import FTS_TABLE, match_expression, register_functions
+from crawler.text.search import FTS_TABLE, match_expression, register_functions
 
 HIGHLIGHTED_COLUMNS = ("title", "snippet")
 # Read the database through the OS page cache, which every connection shares:

@@ -16,7 +16,7 @@ import click
 from scrapy.settings import SETTINGS_PRIORITIES, Settings, default_settings
 
 import crawler.settings as project_defaults
-from crawler.runner import RunSummary, available_sources, build_settings, crawl
+from crawler.run.runner import RunSummary, available_sources, build_settings, crawl
 
 URL_SETTINGS = ("CRAWLER_AKIMAT_URL", "CRAWLER_ARNAPRESS_URL")
 INF = float("inf")
@@ -112,7 +112,7 @@ def check_settings(settings: Settings) -> None:
             f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {level!r}"
         )
     if lexicon := settings.get("CRAWLER_LEXICON"):
-        from crawler.mentions.lexicon import LexiconError, load_lexicon
+        from crawler.text.mentions.lexicon import LexiconError, load_lexicon
 
         try:
             load_lexicon(lexicon)

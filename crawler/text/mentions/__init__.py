@@ -1,11 +1,11 @@
 """Mentions of crafts, the World Craft City title and the World Crafts Council.
 
->>> from crawler.mentions import default_detector
+>>> from crawler.text.mentions import default_detector
 >>> [m.category for m in default_detector().find("Алматы стал Всемирным городом ремёсел.")]
 ['world_craft_city']
 """
 
-from crawler.mentions.detector import (
+from crawler.text.mentions.detector import (
     DEFAULT_LEXICON,
     Mention,
     MentionDetector,
@@ -13,7 +13,7 @@ from crawler.mentions.detector import (
     default_detector,
     detector_for,
 )
-from crawler.mentions.lexicon import LexiconError
+from crawler.text.mentions.lexicon import LexiconError
 
 __all__ = [
     "DEFAULT_LEXICON",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
-from crawler.morphology import (
+from crawler.text.morphology import (
     HYPHENS,
     KAZAKH_LATIN_LETTERS,
     KAZAKH_LETTERS,

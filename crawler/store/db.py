@@ -2,7 +2,7 @@
 
 Every writer and reader goes through :func:`open_db`, so WAL mode and the
 schema are always in place. Migrations are the modules of
-``crawler/migrations`` (``m001_initial.py``, ``m002_….py``, each with a
+``crawler/store/migrations`` (``m001_initial.py``, ``m002_….py``, each with a
 ``migrate(db)`` function), applied once in name order and recorded in
 ``_migrations``.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-import crawler.migrations
+import crawler.store.migrations
 
 Migration = Callable[[sqlite_utils.Database], None]
 
@@ -31,10 +31,13 @@ def migrations() -> list[tuple[str, Migration]]:
     """The migration modules, in name order."""
     names = sorted(
         info.name
-        for info in pkgutil.iter_modules(crawler.migrations.__path__)
+        for info in pkgutil.iter_modules(crawler.store.migrations.__path__)
         if info.name.startswith("m")
     )
-    return [(name, importlib.import_module(f"crawler.migrations.{name}").migrate) for name in names]
+    return [
+        (name, importlib.import_module(f"crawler.store.migrations.{name}").migrate)
+        for name in names
+    ]
 
 
 def utc_now() -> str:

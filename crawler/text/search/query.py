@@ -5,7 +5,7 @@ ending in ``*`` is a prefix search on the letters typed. Each other word becomes
 the set of forms in the vocabulary that share one of its morphology keys, plus
 the word itself, so a word the articles never use simply finds nothing.
 Kazakh and Uzbek words have the same keys in Cyrillic and in Latin letters
-(:func:`crawler.morphology.word_keys`), so «қолөнершілер» finds «qolónershiler».
+(:func:`crawler.text.morphology.word_keys`), so «қолөнершілер» finds «qolónershiler».
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from crawler.morphology import tokenize, word_keys
-from crawler.search.index import VOCAB_TABLE
+from crawler.text.morphology import tokenize, word_keys
+from crawler.text.search.index import VOCAB_TABLE
 
 OR = "OR"
 # A key with more forms than this is a very common word: the first forms are enough.

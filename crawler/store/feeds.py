@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlite_utils
 from scrapy.http import Response
 
-from crawler.db import utc_now
+from crawler.store.db import utc_now
 
 
 @dataclass

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from crawler.db import transaction, utc_now
-from crawler.mentions import Mention, MentionDetector
+from crawler.store.db import transaction, utc_now
+from crawler.text.mentions import Mention, MentionDetector
 
 Key = tuple[str, int, int, str, str]
 

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import ahocorasick
 
-from crawler.mentions.context import context_word
-from crawler.mentions.explain import EXCLUDED, KEPT, NO_CONTEXT, OVERLAPPED, Decision
-from crawler.mentions.lexicon import CATEGORIES, Entry, Lexicon, Phrase, Word, load_lexicon
-from crawler.mentions.sentences import snippet, starts_sentence
-from crawler.morphology import APOSTROPHES, PART_RE, fold, latin_word_keys, word_keys
+from crawler.text.mentions.context import context_word
+from crawler.text.mentions.explain import EXCLUDED, KEPT, NO_CONTEXT, OVERLAPPED, Decision
+from crawler.text.mentions.lexicon import CATEGORIES, Entry, Lexicon, Phrase, Word, load_lexicon
+from crawler.text.mentions.sentences import snippet, starts_sentence
+from crawler.text.morphology import APOSTROPHES, PART_RE, fold, latin_word_keys, word_keys
 
 DEFAULT_LEXICON = Path(__file__).with_name("lexicon.toml")
 # Characters around a candidate where the other words of its phrase must be.
@@ -494,7 +494,7 @@ def _with_field(mention: Mention, field: str) -> Mention:
 
 @cache
 def default_detector() -> MentionDetector:
-    """The detector for the bundled ``crawler/mentions/lexicon.toml`` (built once)."""
+    """The detector for the bundled ``crawler/text/mentions/lexicon.toml`` (built once)."""
     return MentionDetector.from_file(DEFAULT_LEXICON)
 
 

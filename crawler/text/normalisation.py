@@ -9,9 +9,9 @@ import re
 import unicodedata
 from typing import Any
 
-from crawler.dates import iso_utc, parse_date, to_local
 from crawler.extraction.lang import guess_lang, normalise_lang
 from crawler.extraction.text import html_to_text
+from crawler.text.dates import iso_utc, parse_date, to_local
 
 INLINE_SPACE = re.compile(r"[^\S\n]+")
 MANY_NEWLINES = re.compile(r"\n\s*\n+")

@@ -6,11 +6,11 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.db import utc_now
 from crawler.items import ARTICLE_COLUMNS
-from crawler.search import index_article
+from crawler.store.db import utc_now
 from crawler.stories import StoryConfig
 from crawler.stories.linking import attribution_columns, link_new_article, update_article
+from crawler.text.search import index_article
 
 
 def save_article(

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 import sqlite_utils
 
-from crawler.morphology import PART_RE, word_keys
+from crawler.text.morphology import PART_RE, word_keys
 
 FTS_TABLE = "articles_fts"
 VOCAB_TABLE = "search_vocab"

@@ -1,7 +1,7 @@
 """Search that understands inflection, and the views browsing needs.
 
 Creates the FTS5 index over the articles and the key → form vocabulary (see
-``crawler.search``), fills both from the articles already stored, adds the indexes
+``crawler.text.search``), fills both from the articles already stored, adds the indexes
 newest-first listings and per-month counts use, and the ``mention_list`` view Datasette facets on.
 """
 
@@ -30,7 +30,7 @@ JOIN articles a ON a.id = m.article_id
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    from crawler.search import rebuild_index
+    from crawler.text.search import rebuild_index
 
     rebuild_index(db)
     db.execute("CREATE INDEX IF NOT EXISTS idx_articles_published_at ON articles (published_at)")

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SOURCES_DIR = Path(__file__).parent / "sources"
+SOURCES_DIR = Path(__file__).parent
 
 
 class SourceConfigError(ValueError):

@@ -12,7 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from crawler.db import open_db
+from crawler.store.db import open_db
 
 # What the replica needs instead of the polite defaults for the real sites.
 REPLICA_SPEED = {

@@ -7,9 +7,9 @@ The match's own words never count as its context.
 
 from __future__ import annotations
 
-from crawler.mentions.lexicon import NEARBY_WORDS, Context
-from crawler.mentions.sentences import paragraph_bounds, sentence_bounds
-from crawler.morphology import PART_RE, fold
+from crawler.text.mentions.lexicon import NEARBY_WORDS, Context
+from crawler.text.mentions.sentences import paragraph_bounds, sentence_bounds
+from crawler.text.morphology import PART_RE, fold
 
 
 def scope_text(text: str, start: int, end: int, scope: str) -> str:

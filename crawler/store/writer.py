@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crawler.db import is_busy, open_db, transaction
+from crawler.store.db import is_busy, open_db, transaction
 from crawler.stories import StoryConfig
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def tune_for_writing(db: Any) -> None:
 
 def write_batch(db: Any, batch: Batch, stories: StoryConfig, known_forms: set[str]) -> Counter:
     """Write one batch in one transaction; returns the outcome counts."""
-    from crawler.storage import save_article
+    from crawler.store.storage import save_article
     from crawler.stories.linking import refresh_story
 
     counts: Counter = Counter()

@@ -1,0 +1,1 @@
+"""The sources: one spec each (``*.toml`` here), read by :mod:`crawler.sources.spec`."""

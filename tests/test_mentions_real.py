@@ -34,9 +34,12 @@ GATES = {"ru+kk+en": (("ru", "kk", "en"), 0.95), "uz": (("uz",), 0.85)}
 # Recorded floors below the target, each an explicit decision: the figure measured on
 # the test split when it was set. Raise one as the lexicon improves on new dev
 # excerpts; never lower one to make the gate pass.
-# crafts/ru+kk+en: 2026-12-02, recall 33 of 38 (0.868), precision 1.000; the dev
-# split reaches 0.988, so the misses are crafts worded in ways no dev excerpt shows.
-BELOW_TARGET = {("crafts", "ru+kk+en"): 0.86}
+# crafts/ru+kk+en: 2026-12-02, recall 35 of 38 (0.921: ru 15/16, kk 7/8, en 13/14),
+# precision 35 of 36 (0.972), measured once after lexicon 2026-12-02.2 (tuned on the
+# 50 dev excerpts of dev_more.toml); it was recall 33 of 38 (0.868) before. The dev
+# split reaches 114 of 116 (0.983): the misses are crafts worded in ways no dev
+# excerpt shows.
+BELOW_TARGET = {("crafts", "ru+kk+en"): 0.92}
 MIN_EXCERPTS = 150
 
 

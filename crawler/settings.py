@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import os
 
+from crawler.sources.spec import url_settings
+
 BOT_NAME = "crawler"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- our own settings -------------------------------------------------------
 CRAWLER_DB = os.environ.get("CRAWLER_DB", "crafts.db")
-CRAWLER_AKIMAT_URL = os.environ.get("CRAWLER_AKIMAT_URL", "https://www.gov.kz")
-CRAWLER_AKIMAT_PROJECT = os.environ.get("CRAWLER_AKIMAT_PROJECT", "almaty")
-CRAWLER_AKIMAT_LANGS = ["ru", "kk", "en"]
+# Each source's base URL: a setting named by its spec (crawler/sources/*.toml), from the
+# environment or the real site: CRAWLER_AKIMAT_URL (every gov.kz project),
+# CRAWLER_ARNAPRESS_URL.
+globals().update({name: os.environ.get(name, real) for name, real in url_settings().items()})
+# gov.kz (every project): entries per list page,
 CRAWLER_AKIMAT_PAGE_SIZE = 100
-# The API's first page number (clients seen use 1; one used 0), and its timeout:
+# the API's first page number (clients seen use 1; one used 0), and its timeout:
 # gov.kz answers slowly, clients wait 40-90 s.
 CRAWLER_AKIMAT_FIRST_PAGE = 1
 CRAWLER_AKIMAT_TIMEOUT = 90.0
-CRAWLER_ARNAPRESS_URL = os.environ.get("CRAWLER_ARNAPRESS_URL", "https://arnapress.kz")
 CRAWLER_CONTACT_URL = os.environ.get(
     "CRAWLER_CONTACT_URL", "https://github.com/crafts-monitor/crafts-crawler"
 )
@@ -81,7 +84,8 @@ CONCURRENT_ITEMS = 1
 # (~300 MB); 1 MB bounds that to ~40 MB and is far above a healthy crawl's need.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
-DOWNLOAD_DELAY = 1.0
+# DOWNLOAD_DELAY: each source's spec sets it (politeness.download_delay, 1 s); a value
+# given with -s wins.
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0

@@ -13,14 +13,12 @@ import scrapy
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.spiders.akimat import AkimatSpider
-from crawler.spiders.arnapress import ArnapressSpider
+from crawler.spiders.sources import SPIDERS
 from pipelines.normalise import normalise_article
 
 RECORDED = Path(__file__).parent / "fixtures" / "recorded"
 MANIFEST = RECORDED / "manifest.json"
-SPIDERS = {"akimat": AkimatSpider, "arnapress": ArnapressSpider}
-SETTING = {"akimat": "CRAWLER_AKIMAT_URL", "arnapress": "CRAWLER_ARNAPRESS_URL"}
+SETTING = {name: spider.url_setting for name, spider in SPIDERS.items()}
 RESPONSE_TYPES = {"json": TextResponse, "html": HtmlResponse, "xml": XmlResponse}
 # kind -> (callback name, extra keyword arguments taken from the recording)
 CALLBACKS = {

@@ -26,8 +26,10 @@ from crawler.replica.akimat_site import NO_BODY_EVERY, TICKET_USES
 from crawler.replica.corpus import Corpus, akimat_missing_lang, akimat_versions
 from crawler.replica.server import Replica
 from crawler.spiders import govkz
-from crawler.spiders.akimat import AkimatSpider
+from crawler.spiders.sources import SPIDERS
 from tests.helpers import replica_args, run_cli
+
+AkimatSpider = SPIDERS["akimat"]
 
 slow = pytest.mark.slow
 
@@ -326,7 +328,9 @@ def test_ids_urls_and_articles_from_any_entry() -> None:
     assert govkz.api_id(True) is None and govkz.api_id("") is None and govkz.api_id(1.5) is None
     url = govkz.article_url("https://www.gov.kz", "almaty", "90#1", "kk")
     assert url.endswith("/memleket/entities/almaty/press/news/details/90%231?lang=kk")
-    item = govkz.article_from_api({"id": "7", "title": " ", "body": "<p>x</p>"}, "ru", url)
+    item = govkz.article_from_api(
+        {"id": "7", "title": " ", "body": "<p>x</p>"}, "ru", url, "akimat"
+    )
     assert (item.source_id, item.title, item.body_html, item.lang) == ("7", None, "<p>x</p>", "ru")
     assert not govkz.has_body({"body": "  "}) and govkz.has_body({"body": "<p>x</p>"})
 

@@ -25,10 +25,12 @@ from crawler.replica import arnapress_laravel as laravel
 from crawler.replica.corpus import Corpus
 from crawler.replica.server import Replica
 from crawler.spiders import links
-from crawler.spiders.arnapress import ArnapressSpider
 from crawler.spiders.discovery import STAT_MISSING_HINTS, STAT_PARSED, STAT_REPORT
+from crawler.spiders.sources import SPIDERS
 from crawler.text.dates import parse_date
 from tests.helpers import replica_args, run_cli
+
+ArnapressSpider = SPIDERS["arnapress"]
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 BASE = "https://arnapress.kz"

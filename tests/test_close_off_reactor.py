@@ -20,12 +20,14 @@ from scrapy.utils.test import get_crawler
 from crawler.extensions import CrawlRunRecorder
 from crawler.items import ArticleItem
 from crawler.run.runner import project_settings
-from crawler.spiders.arnapress import ArnapressSpider
+from crawler.spiders.sources import SPIDERS
 from crawler.store.db import open_db
 from pipelines.dedup import DedupPipeline
 from pipelines.normalise import NormalisePipeline
 from pipelines.store import StorePipeline
 from tests.helpers import hold_write_lock
+
+ArnapressSpider = SPIDERS["arnapress"]
 
 LOCK_SECONDS = 1.0
 TICK = 0.01

@@ -74,7 +74,7 @@ def test_refusing_gate_fails_with_what_to_change() -> None:
     assert code == 1
     assert "would store nothing: akimat" in err
     assert "FAILS" in out and '{"message":"notAllowed"}' in out
-    assert "crawler/spiders/akimat.py" in out
+    assert "crawler/spiders/govkz_spider.py" in out
 
 
 def test_configured_profile_passes_through_its_hints() -> None:

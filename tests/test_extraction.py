@@ -385,7 +385,9 @@ def test_html_to_text_failure_is_logged_and_counted(caplog) -> None:
 def news_spider(tmp_path):
     from scrapy.utils.test import get_crawler
 
-    from crawler.spiders.arnapress import ArnapressSpider
+    from crawler.spiders.sources import SPIDERS
+
+    ArnapressSpider = SPIDERS["arnapress"]
 
     crawler = get_crawler(
         ArnapressSpider,

@@ -25,9 +25,8 @@ from crawler.alerts.render import HealthEntry, Outlet, StoryEntry
 from crawler.datasette import make_datasette
 from crawler.items import ArticleItem
 from crawler.run.runner import project_settings
-from crawler.spiders.akimat import AkimatSpider, article_from_api
-from crawler.spiders.arnapress import ArnapressSpider
-from crawler.spiders.govkz import real_lang
+from crawler.spiders.govkz import article_from_api, real_lang
+from crawler.spiders.sources import SPIDERS
 from crawler.store.db import open_db
 from crawler.store.storage import save_article
 from crawler.text.mentions import default_detector
@@ -37,6 +36,8 @@ from pipelines.normalise import INVISIBLE, NormalisePipeline, normalise_article,
 from pipelines.store import StorePipeline
 from pipelines.validate import ValidatePipeline
 
+AkimatSpider = SPIDERS["akimat"]
+ArnapressSpider = SPIDERS["arnapress"]
 BASE = "https://arnapress.kz"
 PAYLOADS = (
     "<script>alert(1)</script>",
@@ -119,7 +120,7 @@ def test_normalise_article_takes_anything(title, body, body_html, lang, publishe
 @settings(max_examples=200, deadline=None)
 @given(api_objects)
 def test_article_from_api_maps_any_json(data: dict) -> None:
-    item = article_from_api(data, "ru", f"{BASE}/x?lang=ru")
+    item = article_from_api(data, "ru", f"{BASE}/x?lang=ru", "akimat")
     for name in ("title", "body_html", "published", "source_id"):
         value = getattr(item, name)
         assert value is None or (isinstance(value, str) and value.strip())

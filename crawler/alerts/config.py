@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawler.sources.spec import load_specs
+
 CATEGORIES = ("world_craft_city", "world_crafts_council", "crafts")
 LANGUAGES = ("ru", "kk", "en")
-SOURCES = ("akimat", "arnapress")
 MODES = ("immediate", "daily")
 DEFAULT_FILE = "subscriptions.toml"
 
@@ -173,7 +174,7 @@ def _recipient(values: dict[str, Any], where: str) -> Recipient:
         digest_hour=hour,
         categories=_choices(values, "categories", CATEGORIES, where),
         languages=_choices(values, "languages", LANGUAGES, where),
-        sources=_choices(values, "sources", SOURCES, where),
+        sources=_choices(values, "sources", tuple(s.name for s in load_specs()), where),
         terms=tuple(t.strip().casefold() for t in _strings(values, "terms", where)),
         health=health,
     )

@@ -22,9 +22,9 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from crawler.sources.spec import source_label
 from crawler.text.dates import ALMATY
 
-SOURCE_NAMES = {"akimat": "Акимат Алматы (gov.kz)", "arnapress": "Arna Press"}
 CATEGORY_NAMES = {
     "world_craft_city": "Всемирный город ремёсел",
     "world_crafts_council": "Всемирный совет ремёсел",
@@ -151,7 +151,7 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        source_name=lambda s: SOURCE_NAMES.get(s, s),
+        source_name=source_label,
         category_name=lambda c: CATEGORY_NAMES.get(c, c),
         local_time=local_time,
         highlight_html=highlight_html,

@@ -15,6 +15,7 @@ from crawler.doctor.probe import probe_for
 from crawler.doctor.report import render_text
 from crawler.run.jobs import check_overrides, check_settings
 from crawler.run.runner import available_sources, build_settings
+from crawler.sources.spec import spec_by_name
 
 
 @click.command("doctor")
@@ -38,7 +39,7 @@ def command(sources: str | None, scrapy_settings: tuple[str, ...], as_json: bool
     check_settings(settings)
     fetcher = Fetcher(
         settings.get("USER_AGENT"),
-        delay=settings.getfloat("DOWNLOAD_DELAY"),
+        delay=max(spec_by_name(source).delay(settings) for source in chosen),
         timeout=settings.getfloat("CRAWLER_AKIMAT_TIMEOUT", 90.0),
     )
     reports = []

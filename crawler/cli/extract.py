@@ -13,7 +13,7 @@ import click
 
 from crawler.extraction import extract_article, load_rules
 from crawler.items import ArticleItem
-from crawler.sources.config import SOURCES_DIR
+from crawler.sources.spec import load_specs
 from crawler.spiders.govkz import article_from_api, entries_from_payload
 from crawler.spiders.news_site import article_from_page
 from pipelines.normalise import normalise_article
@@ -50,10 +50,12 @@ def extract(data: bytes, url: str, source: str | None) -> ArticleItem:
     list, its first entry)."""
     api_item = _json_object(data)
     if api_item is not None:
-        item = article_from_api(api_item, lang=api_item.get("lang") or "", url=url)
+        item = article_from_api(
+            api_item, lang=api_item.get("lang") or "", url=url, source=source or "akimat"
+        )
         item.lang = None  # guessed from the text by the normaliser
     else:
-        rules = load_rules(source) if source and (SOURCES_DIR / f"{source}.toml").exists() else None
+        rules = load_rules(source) if source else None
         found = extract_article(data, url, rules)
         item = article_from_page(source or "page", found.canonical_url or url, found)
     return normalise_article(item)
@@ -83,10 +85,10 @@ def command(target: str, source: str | None, as_json: bool) -> None:
 
     Example: crawler extract https://arnapress.kz/ru/news/123 --source arnapress --json
     """
-    if source and not (SOURCES_DIR / f"{source}.toml").exists():
-        known = ", ".join(sorted(path.stem for path in SOURCES_DIR.glob("*.toml")))
+    known = sorted(spec.name for spec in load_specs())
+    if source and source not in known:
         raise click.BadParameter(
-            f"unknown source {source!r}; known: {known}", param_hint="--source"
+            f"unknown source {source!r}; known: {', '.join(known)}", param_hint="--source"
         )
     data, url = read_target(target)
     item = extract(data, url, source)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.datasette.queries import QUERIES
+from crawler.sources.spec import load_specs
 from crawler.text.search import FTS_TABLE
 
 CHART_PATH = "/-/mentions-chart"
@@ -44,19 +45,26 @@ MENTIONS_COLUMNS = {
 }
 
 
+def _sources_sentence(lang: str, with_site: bool = False) -> str:
+    """«Almaty akimat and Arna Press»: every source's name, from the specs."""
+    specs = load_specs()
+    names = [spec.label(lang) if with_site else spec.display_name(lang) for spec in specs]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def build_metadata(database: str) -> dict[str, Any]:
     """The metadata for the project database served under the name ``database``."""
     return {
         "title": "Crafts in Kazakh news",
         "description_html": (
             "Mentions of crafts, craftspeople and the <em>World Craft City</em> title in the "
-            "news of the Almaty akimat and Arna Press, in Russian, Kazakh and English. "
+            f"news of {_sources_sentence('en')}, in Russian, Kazakh and English. "
             f'Start with <a href="/{database}/latest_mentions">the latest mentions</a>, '
             f'<a href="/{database}/search">search every inflected form</a> or '
             f'<a href="{CHART_PATH}">the chart of mentions per month</a>.'
         ),
-        "source": "Almaty akimat press centre (gov.kz) and Arna Press (arnapress.kz)",
-        "source_url": "https://www.gov.kz/memleket/entities/almaty/press/news",
+        "source": _sources_sentence("en", with_site=True),
+        "source_url": load_specs()[0].home,
         "license": "Articles © their publishers, quoted for monitoring; code MIT",
         "databases": {
             database: {

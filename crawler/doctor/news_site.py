@@ -14,7 +14,7 @@ from crawler.doctor.fetch import Answer, Fetcher
 from crawler.doctor.report import SourceReport
 from crawler.doctor.sample import is_storable, sample_article
 from crawler.extraction import extract_article, load_rules
-from crawler.sources.config import SOURCES_DIR, load_source_config
+from crawler.sources.spec import SourceSpec
 from crawler.spiders import links
 from crawler.spiders.news_site import FEED_LINKS, article_from_page
 from crawler.text.urls import join_url, same_site
@@ -22,13 +22,13 @@ from crawler.text.urls import join_url, same_site
 SAMPLE_TRIES = 3  # article candidates fetched at most to find one that is an article
 
 
-def probe_news_site(
-    name: str, url_setting: str, config: str, settings: Settings, fetcher: Fetcher
-) -> SourceReport:
-    base = (settings.get(url_setting) or "").rstrip("/")
+def probe_news_site(spec: SourceSpec, settings: Settings, fetcher: Fetcher) -> SourceReport:
+    """Probe the news site of ``spec``."""
+    name = config = spec.name
+    base = spec.base_url(settings)
     report = SourceReport(name, base)
-    discovery = load_source_config(config).get("discovery", {})
-    toml = SOURCES_DIR / f"{config}.toml"
+    discovery = spec.config.get("discovery", {})
+    toml = spec.path
     pinned = re.compile(discovery["article_url"]) if discovery.get("article_url") else None
     candidates: list[str] = []
 

@@ -17,6 +17,8 @@ from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
+from crawler.sources.spec import spec_by_name
+
 SOURCES_DIR = Path(__file__).resolve().parent.parent / "sources"
 FIELDS = ("title", "published", "author", "lang", "body")
 _LAYOUT_KEYS = {"name", "valid_until", "match", "exclude", *FIELDS}
@@ -149,9 +151,13 @@ def parse_rules(source: str, data: dict) -> ExtractionRules:
 
 
 def source_path(source: str) -> Path:
+    """The TOML file declaring source ``source`` (or ``source`` itself when it is a path)."""
     if source.endswith(".toml") or "/" in source:
         return Path(source)
-    return SOURCES_DIR / f"{source}.toml"
+    try:
+        return spec_by_name(source).path
+    except KeyError:
+        return SOURCES_DIR / f"{source}.toml"
 
 
 @lru_cache(maxsize=32)
@@ -164,4 +170,4 @@ def load_rules(source: str) -> ExtractionRules:
         raise RulesError(f"no rules for source {source!r}: {path} does not exist") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(f"{path}: {exc}") from None
-    return parse_rules(path.stem, data)
+    return parse_rules(path.stem if source.endswith(".toml") or "/" in source else source, data)

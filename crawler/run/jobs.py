@@ -17,8 +17,8 @@ from scrapy.settings import SETTINGS_PRIORITIES, Settings, default_settings
 
 import crawler.settings as project_defaults
 from crawler.run.runner import RunSummary, available_sources, build_settings, crawl
+from crawler.sources.spec import url_settings
 
-URL_SETTINGS = ("CRAWLER_AKIMAT_URL", "CRAWLER_ARNAPRESS_URL")
 INF = float("inf")
 
 
@@ -95,7 +95,7 @@ EXTRA_SETTINGS = frozenset({"CONCURRENT_REQUESTS_PER_IP", "META_COPY_WARN_SKIP_K
 
 def check_settings(settings: Settings) -> None:
     """Turn a bad setting into a one-line usage error before any crawling starts."""
-    for name in URL_SETTINGS:
+    for name in url_settings():
         value = settings.get(name) or ""
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -53,6 +53,20 @@ class SourceSpec:
         """Its name in ``lang``, falling back to Russian."""
         return self.display.get(lang) or self.display["ru"]
 
+    def label(self, lang: str = "ru") -> str:
+        """Its name with its site when the name does not say it: «Акимат Алматы (gov.kz)»,
+        «Arna Press»."""
+        name = self.display_name(lang)
+        said = name.replace(" ", "").casefold() in self.site.casefold()
+        return name if said else f"{name} ({self.site})"
+
+    def delay(self, settings: Any) -> float:
+        """Seconds between requests: ``DOWNLOAD_DELAY`` when someone set it (-s, a test,
+        the demo), else this spec's politeness."""
+        if (settings.getpriority("DOWNLOAD_DELAY") or 0) > 0:
+            return settings.getfloat("DOWNLOAD_DELAY")
+        return self.download_delay
+
     def base_url(self, settings: Any = None) -> str:
         """The base URL: the setting when given, else the environment, else the real site."""
         value = settings.get(self.url_setting) if settings is not None else None
@@ -69,7 +83,9 @@ def _spec(path: Path, where: str, table: dict[str, Any], whole: dict[str, Any]) 
             raise _fail(path, where, f"missing {key!r}")
         value = table[key]
         if not isinstance(value, kind) or (isinstance(value, str | list | dict) and not value):
-            raise _fail(path, where, f"{key!r} must be a non-empty {getattr(kind, '__name__', kind)}")
+            raise _fail(
+                path, where, f"{key!r} must be a non-empty {getattr(kind, '__name__', kind)}"
+            )
         return value
 
     name = need("name", str)
@@ -88,7 +104,9 @@ def _spec(path: Path, where: str, table: dict[str, Any], whole: dict[str, Any]) 
         raise _fail(path, where, f"languages must be among {', '.join(LANGS)}, got {languages}")
     url_setting = need("url_setting", str)
     if not _SETTING.match(url_setting):
-        raise _fail(path, where, f"url_setting must look like CRAWLER_<NAME>_URL, got {url_setting!r}")
+        raise _fail(
+            path, where, f"url_setting must look like CRAWLER_<NAME>_URL, got {url_setting!r}"
+        )
     default_url = need("default_url", str)
     if not re.match(r"^https?://[^/]+", default_url):
         raise _fail(path, where, f"default_url must be an http(s) URL, got {default_url!r}")
@@ -104,6 +122,8 @@ def _spec(path: Path, where: str, table: dict[str, Any], whole: dict[str, Any]) 
     project = table.get("project")
     if kind == "govkz" and not (isinstance(project, str) and _SLUG.match(project)):
         raise _fail(path, where, "a gov.kz source needs its project slug ('project = \"almaty\"')")
+    if not isinstance(whole.get("discovery", {}), dict):
+        raise _fail(path, where, "[discovery] must be a table")
     site = need("site", str)
     home = table.get("home") or (
         f"{default_url.rstrip('/')}/memleket/entities/{project}/press/news"
@@ -172,6 +192,15 @@ def spec_by_name(name: str) -> SourceSpec:
         if spec.name == name:
             return spec
     raise KeyError(name)
+
+
+def source_label(name: str, lang: str = "ru") -> str:
+    """The label of source ``name`` for readers; the name itself for a source no
+    longer declared (its articles stay in the database)."""
+    try:
+        return spec_by_name(name).label(lang)
+    except KeyError:
+        return name
 
 
 def url_settings() -> dict[str, str]:

@@ -12,9 +12,11 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.run.blocking import off_reactor
+from crawler.sources.spec import SourceSpec
 from crawler.spiders.discovery import MISSING, REFUSED, DiscoveryLog, outcome_of
 from crawler.store.db import open_db, transaction
 from crawler.store.digests import DigestSet, digest64
@@ -27,9 +29,19 @@ DISCOVERY_STATUSES = [304, *range(400, 600)]
 
 
 class SourceSpider(scrapy.Spider):
-    """Base for our spiders; subclasses name the setting holding their base URL."""
+    """Base for our spiders; each source's class is made from its spec
+    (:mod:`crawler.spiders.sources`), which names its base-URL setting."""
 
+    spec: ClassVar[SourceSpec]
     url_setting: ClassVar[str]
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # The spec's politeness, unless someone (-s, a test, the demo) chose a delay.
+        spec = getattr(cls, "spec", None)
+        if spec is not None:
+            settings.set("DOWNLOAD_DELAY", spec.delay(settings), priority="spider")
 
     base_url: str
     full: bool

@@ -5,7 +5,7 @@ What public evidence says about the API in 2026: the list
 ticket, a cookie set by ``POST TICKET_V1`` (JSON content type, ``Origin`` and
 ``Referer`` of the site) or the headers answered by ``POST TICKET_V2`` with
 ``{}``. List entries carry the full HTML ``body``. ``POST GRAPHQL`` with a
-``news(...)`` query answered without a ticket. The spider (crawler/spiders/akimat.py)
+``news(...)`` query answered without a ticket. The spider (crawler/spiders/govkz_spider.py)
 and ``crawler doctor`` build on these functions.
 """
 
@@ -164,10 +164,10 @@ def real_lang(entry: dict[str, Any], asked: str) -> str:
     return asked
 
 
-def article_from_api(data: dict[str, Any], lang: str, url: str) -> ArticleItem:
-    """Map one gov.kz news object to an article; every field may be missing."""
+def article_from_api(data: dict[str, Any], lang: str, url: str, source: str) -> ArticleItem:
+    """Map one gov.kz news object of source ``source`` to an article; every field may be missing."""
     return ArticleItem(
-        source="akimat",
+        source=source,
         url=url,
         title=_text(data.get("title")),
         body_html=_text(data.get("body")),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import closing
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
@@ -32,7 +32,6 @@ from w3lib.encoding import http_content_type_encoding
 from crawler.extraction import Extracted, extract_article, load_rules
 from crawler.items import ArticleItem
 from crawler.run.blocking import off_reactor
-from crawler.sources.config import load_source_config
 from crawler.spiders import links
 from crawler.spiders.base import SourceSpider, next_quiet_pages
 from crawler.spiders.site_state import MISSING as MISSING_STATUSES
@@ -49,14 +48,12 @@ SEED_URLS = 1000  # stored article URLs that seed the known URL shapes
 
 
 class NewsSiteSpider(SourceSpider):
-    """Base for HTML sources; a subclass sets ``name``, ``url_setting`` and ``source_config``."""
-
-    source_config: ClassVar[str]
+    """A news site found by discovery; its spec's TOML adds hints, pins and selectors."""
 
     def configure(self, crawler: Crawler) -> None:
         super().configure(crawler)
         settings = crawler.settings
-        discovery = load_source_config(self.source_config).get("discovery") or {}
+        discovery = self.spec.config.get("discovery") or {}
         self.sitemaps: list[str] = list(discovery.get("sitemaps", []))
         self.feed_paths: list[str] = list(discovery.get("feeds", []))
         self.listings: list[dict[str, str]] = list(discovery.get("listings", []))
@@ -64,7 +61,7 @@ class NewsSiteSpider(SourceSpider):
         self.listing_link_selectors: list[str] = list(discovery.get("listing_links", []))
         pinned = discovery.get("article_url")
         self.article_path: re.Pattern[str] | None = re.compile(pinned) if pinned else None
-        self.rules = load_rules(self.source_config)
+        self.rules = load_rules(self.name)
         self.min_body = settings.getint("CRAWLER_MIN_BODY_CHARS", 200)
         self.hint_recheck_hours = settings.getfloat("CRAWLER_HINT_RECHECK_HOURS", 24.0)
         self.queued = DigestSet()

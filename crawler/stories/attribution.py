@@ -16,14 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Names of the project's sources as texts mention them, in any language and case.
-SOURCE_NAMES: dict[str, re.Pattern[str]] = {
-    "akimat": re.compile(
-        r"акимат|әкімдіг|әкімдік|әкімшіліг|akimat|gov\.kz|city administration|mayor'?s office",
-        re.I,
-    ),
-    "arnapress": re.compile(r"arna\s*press|арна\s*пресс|arnapress", re.I),
-}
+from crawler.sources.spec import load_specs
 
 _UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
 # An outlet's name: a quoted name, or one to four words starting with a capital
@@ -127,13 +120,17 @@ class Attribution:
 
 
 def source_named(text: str | None) -> str | None:
-    """The project source ``text`` names (``akimat``, ``arnapress``), if any."""
+    """The project source ``text`` names (``akimat``, ``arnapress``), if any: the one
+    whose spec's attribution pattern matches the longest stretch, so «акимат Тараза»
+    goes to a Taraz source that names the city before a source saying only «акимат»."""
     if not text:
         return None
-    for source, pattern in SOURCE_NAMES.items():
-        if pattern.search(text):
-            return source
-    return None
+    best, longest = None, 0
+    for spec in load_specs():
+        for match in spec.attribution.finditer(text):
+            if match.end() - match.start() > longest:
+                best, longest = spec.name, match.end() - match.start()
+    return best
 
 
 def _clean(name: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""The Almaty akimat's press centre on gov.kz, read through its JSON API.
+"""An akimat's press centre on gov.kz (one project of the site), read through its JSON API.
 
 How the API lets a client in (2026): a ticket cookie from ``POST
 /api/v1/public/_/c/k6``; failing that the headers ``POST /api/v2/_/c/k6``
@@ -55,9 +55,9 @@ MAX_IDLE_REFRESHES = 10
 TICKET_PRIORITY = 10  # before the pages queued behind it
 
 
-class AkimatSpider(SourceSpider):
-    name = "akimat"
-    url_setting = "CRAWLER_AKIMAT_URL"
+class GovkzSpider(SourceSpider):
+    """One gov.kz project; its source spec gives the project slug and languages."""
+
     # The ticket is a cookie; the project keeps cookies off for everything else.
     custom_settings: ClassVar[dict[str, Any]] = {"COOKIES_ENABLED": True}
 
@@ -65,8 +65,8 @@ class AkimatSpider(SourceSpider):
         super().configure(crawler)
         settings = crawler.settings
         # Defaults for a crawler built without the project's settings (tests, tools).
-        self.project = settings.get("CRAWLER_AKIMAT_PROJECT") or "almaty"
-        self.langs = settings.getlist("CRAWLER_AKIMAT_LANGS") or ["ru", "kk", "en"]
+        self.project = self.spec.project
+        self.langs = list(self.spec.languages)
         self.page_size = settings.getint("CRAWLER_AKIMAT_PAGE_SIZE") or 100
         self.first_page = settings.getint("CRAWLER_AKIMAT_FIRST_PAGE", 1)
         self.timeout = settings.getfloat("CRAWLER_AKIMAT_TIMEOUT", 90.0)
@@ -353,8 +353,9 @@ class AkimatSpider(SourceSpider):
             if response.status in govkz.REFUSED_STATUSES:
                 self.dead_langs.add(lang)
                 self.logger.error(
-                    "akimat: no way left to read the %s news list: GraphQL answered %s %s "
+                    "%s: no way left to read the %s news list: GraphQL answered %s %s "
                     "after the list and its tickets were refused",
+                    self.name,
                     lang,
                     response.status,
                     body_start(response.body),
@@ -398,13 +399,16 @@ class AkimatSpider(SourceSpider):
             if lang != asked:
                 stats.inc_value("crawler/akimat/other_language")
             if govkz.has_body(entry):
-                yield govkz.article_from_api(entry, lang, url)
+                yield govkz.article_from_api(entry, lang, url, self.name)
             else:
                 yield self.item_request(item_id, lang)
         if entries and repeated == len(entries):
             # Only entries read before in this run: the API ignores the page number.
             self.logger.warning(
-                "akimat: %s page %s repeats entries already read; paging stops", asked, page["page"]
+                "%s: %s page %s repeats entries already read; paging stops",
+                self.name,
+                asked,
+                page["page"],
             )
             stats.inc_value("crawler/akimat/repeated_pages")
             return
@@ -441,7 +445,7 @@ class AkimatSpider(SourceSpider):
         # The id we asked for, when the item does not carry a usable one itself.
         item_id = govkz.api_id(data.get("id")) or _last_segment(response.url)
         real = govkz.real_lang(data, lang)
-        yield govkz.article_from_api(data, real, self.article_url(item_id, real))
+        yield govkz.article_from_api(data, real, self.article_url(item_id, real), self.name)
 
     def load_json(self, response: Response) -> Any:
         """The JSON of an answer, or ``_BROKEN``."""

@@ -10,18 +10,20 @@ from scrapy.settings import Settings
 from crawler.doctor.fetch import Answer, Fetcher
 from crawler.doctor.report import SourceReport
 from crawler.doctor.sample import is_storable, sample_article
+from crawler.sources.spec import SourceSpec
 from crawler.spiders import govkz
 from crawler.spiders.discovery import body_start
 
 PROBE_SIZE = 10  # entries asked per list request: one is enough for a sample
 
 
-def probe(settings: Settings, fetcher: Fetcher) -> SourceReport:
-    base = settings.get("CRAWLER_AKIMAT_URL").rstrip("/")
-    project = settings.get("CRAWLER_AKIMAT_PROJECT")
-    lang = (settings.getlist("CRAWLER_AKIMAT_LANGS") or ["ru"])[0]
+def probe(spec: SourceSpec, settings: Settings, fetcher: Fetcher) -> SourceReport:
+    """Probe the gov.kz project of ``spec``."""
+    base = spec.base_url(settings)
+    project = spec.project
+    lang = spec.languages[0]
     first_page = settings.getint("CRAWLER_AKIMAT_FIRST_PAGE", 1)
-    report = SourceReport("akimat", f"{base}, project {project}")
+    report = SourceReport(spec.name, f"{base}, project {project}")
     site = govkz.site_headers(base, project, lang)
     api = {**govkz.auth_headers(), "accept": "application/json", "accept-language": lang, **site}
     list_url = govkz.list_url(base, project, first_page, PROBE_SIZE)
@@ -81,14 +83,14 @@ def probe(settings: Settings, fetcher: Fetcher) -> SourceReport:
         report.problems.append(
             "gov.kz lets no client in the ways the crawler knows (" + how + "): open the press "
             f"page {govkz.press_page(base, project, lang)} in a browser, see which request the page "
-            "makes before its news list, and change the ticket step in crawler/spiders/akimat.py"
+            "makes before its news list, and change the ticket step in crawler/spiders/govkz_spider.py"
         )
         report.verdict = "FAILS — would store nothing: the news API refused every way in"
         return report
     if not entries:
         report.stores_nothing = True
         report.problems.append(
-            f"the list of project {project!r} is empty: check CRAWLER_AKIMAT_PROJECT "
+            f"the list of project {project!r} is empty: check the project slug in {spec.path.name} "
             f"(the slug in {base}/memleket/entities/<slug>/press/news), and "
             f"CRAWLER_AKIMAT_FIRST_PAGE ({first_page}) in case pages count from 0"
         )
@@ -100,7 +102,9 @@ def probe(settings: Settings, fetcher: Fetcher) -> SourceReport:
         entry = entries[0]
     item_id = govkz.api_id(entry.get("id")) or "?"
     real = govkz.real_lang(entry, lang)
-    item = govkz.article_from_api(entry, real, govkz.article_url(base, project, item_id, real))
+    item = govkz.article_from_api(
+        entry, real, govkz.article_url(base, project, item_id, real), spec.name
+    )
     fields, mentions = sample_article(item, settings.get("CRAWLER_LEXICON"))
     report.sample, report.mentions = fields, mentions
     report.layers = {k: "api" for k in ("title", "published_at", "body") if fields.get(k)}

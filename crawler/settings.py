@@ -107,6 +107,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.RetryingHttpCompressionMiddleware": 590,
     "crawler.middlewares.RedirectLoopMiddleware": 650,
+    # Last before the download: one pace per host for every spider of the crawl.
+    "crawler.pacing.HostPacer": 1000,
 }
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

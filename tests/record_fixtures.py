@@ -1,7 +1,8 @@
 """Record replica responses as gzipped fixtures and write golden outputs.
 
-    python tests/record_fixtures.py            # record pages and write goldens
-    python tests/record_fixtures.py --goldens  # rewrite goldens from existing recordings
+    python tests/record_fixtures.py                  # record pages and write goldens
+    python tests/record_fixtures.py --sources taraz  # record one (new) source, keep the rest
+    python tests/record_fixtures.py --goldens        # rewrite goldens from existing recordings
 
 Recordings are named with the date they were recorded (Fundus style); a
 maintainer with internet access can add recordings of the real sites to the
@@ -21,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crawler.doctor.fetch import Fetcher
+from crawler.sources.spec import SourceSpec, load_specs
 from crawler.spiders import govkz
 from tests.spider_outputs import MANIFEST, RECORDED, golden_path, load_manifest, run_entry
 
@@ -28,9 +30,24 @@ from tests.spider_outputs import MANIFEST, RECORDED, golden_path, load_manifest,
 ORIGIN = "replica (crawler/replica), not the live site"
 
 
-def record(replica, configured) -> list[dict]:
+def govkz_plan(spec: SourceSpec, akimat: str) -> list[tuple]:
+    """A gov.kz project: its list page in every language and one GraphQL page."""
+    list_url = govkz.list_url(akimat, spec.project, 1, 100)
+
+    def page(lang: str) -> dict:
+        return {"page": {"lang": lang, "page": 1, "quiet": 0}}
+
+    graphql_lang = "kk" if "kk" in spec.languages else spec.languages[0]
+    return [
+        *((spec.name, f"api_list_{lang}", "api_list", list_url, page(lang)) for lang in spec.languages),
+        (spec.name, f"api_graphql_{graphql_lang}", "api_graphql", akimat + govkz.GRAPHQL, page(graphql_lang)),
+    ]  # fmt: skip
+
+
+def record(replica, configured, sources: set[str]) -> list[dict]:
     """Pages of the evidence-shaped replica (gov.kz behind its ticket, Arna Press as
-    discovery finds it) and a few of the site the TOML describes (``configured``)."""
+    discovery finds it) and a few of the site the TOML describes (``configured``), for
+    ``sources``."""
     today = dt.date.today().isoformat()
     akimat, arna, arna_v1 = (
         replica.urls["akimat"],
@@ -38,15 +55,7 @@ def record(replica, configured) -> list[dict]:
         configured.urls["arnapress"],
     )
     fetcher = Fetcher("crafts-crawler/0.1 (fixtures)", delay=0, timeout=10)
-    site = govkz.site_headers(akimat, "almaty")
-    fetcher.fetch(
-        "ticket",
-        akimat + govkz.TICKET_V1,
-        method="POST",
-        data=b"{}",
-        headers={"Content-Type": "application/json", **site},
-    )
-    list_url = govkz.list_url(akimat, "almaty", 1, 100)
+    specs = {spec.name: spec for spec in load_specs()}
     laravel = replica.arnapress
     articles = replica.corpus.arnapress_articles()
     ru_article = next(a for a in articles if a.lang == "ru" and a.categories)
@@ -54,15 +63,8 @@ def record(replica, configured) -> list[dict]:
     copy = next(a for a in articles if a.copy_of is not None)
     old_ru = next(a for a in configured.corpus.arnapress_articles() if a.lang == "ru")
     home = {"quiet_pages": 0, "home": True}
-
-    def page(lang: str) -> dict:
-        return {"page": {"lang": lang, "page": 1, "quiet": 0}}
-
     plan = [
-        ("akimat", "api_list_ru", "api_list", list_url, page("ru")),
-        ("akimat", "api_list_kk", "api_list", list_url, page("kk")),
-        ("akimat", "api_list_en", "api_list", list_url, page("en")),
-        ("akimat", "api_graphql_kk", "api_graphql", akimat + govkz.GRAPHQL, page("kk")),
+        *(step for spec in specs.values() if spec.kind == "govkz" for step in govkz_plan(spec, akimat)),
         ("arnapress", "home_ru", "home", arna + "/", {**home, "lang": "ru"}),
         ("arnapress", "home_kk_p2", "listing", arna + "/kz?page=2", {"quiet_pages": 0, "lang": "kk"}),
         ("arnapress", "feed_kk", "feed", arna + "/kz/feed", {"lang": "kk"}),
@@ -73,12 +75,23 @@ def record(replica, configured) -> list[dict]:
         ("arnapress", "configured_article_v1", "article", arna_v1 + old_ru.path, {"lang": "ru"}),
     ]  # fmt: skip
     manifest = []
+    tickets: set[str] = set()
     for source, name, kind, url, args in plan:
+        if source not in sources:
+            continue
+        spec = specs[source]
+        site = govkz.site_headers(akimat, spec.project) if spec.kind == "govkz" else {}
+        if spec.kind == "govkz" and source not in tickets:
+            tickets.add(source)
+            post = {"Content-Type": "application/json", **site}
+            fetcher.fetch(
+                "ticket", akimat + govkz.TICKET_V1, method="POST", data=b"{}", headers=post
+            )
         if kind == "api_list":
             lang = args["page"]["lang"]
             answer = fetcher.fetch(name, url, headers={"accept-language": lang, **site})
         elif kind == "api_graphql":
-            body = govkz.graphql_body("almaty", args["page"]["lang"], 1, 100)
+            body = govkz.graphql_body(spec.project, args["page"]["lang"], 1, 100)
             headers = {"Content-Type": "application/json", **site}
             answer = fetcher.fetch(name, url, method="POST", data=body, headers=headers)
         else:
@@ -90,7 +103,7 @@ def record(replica, configured) -> list[dict]:
         folder.mkdir(parents=True, exist_ok=True)
         filename = f"{name}_{today}.{rtype}.gz"
         (folder / filename).write_bytes(gzip.compress(answer.body, mtime=0))
-        base = akimat if source == "akimat" else arna_v1 if url.startswith(arna_v1) else arna
+        base = akimat if spec.kind == "govkz" else arna_v1 if url.startswith(arna_v1) else arna
         manifest.append(
             {
                 "source": source,
@@ -119,17 +132,24 @@ def write_goldens() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--goldens", action="store_true", help="only rewrite the goldens")
+    parser.add_argument("--sources", help="record only these sources (comma-separated)")
     args = parser.parse_args()
     if not args.goldens:
         from crawler.replica.server import Replica
 
+        every = {spec.name for spec in load_specs()}
+        sources = set(args.sources.split(",")) if args.sources else every
+        if sources - every:
+            parser.error(f"unknown sources {sorted(sources - every)}; known: {sorted(every)}")
+        kept = [e for e in load_manifest() if e["source"] not in sources] if args.sources else []
         for old in RECORDED.glob("*/*.gz"):
-            old.unlink()
+            if old.parent.name in sources:
+                old.unlink()
         with (
             Replica(articles=60, seed=0) as replica,
             Replica(articles=60, seed=0, profile="configured") as configured,
         ):
-            manifest = record(replica, configured)
+            manifest = kept + record(replica, configured, sources)
         MANIFEST.parent.mkdir(parents=True, exist_ok=True)
         MANIFEST.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     write_goldens()

@@ -53,6 +53,9 @@ from crawler.replica.response import (
 from crawler.replica.slug import slugify
 
 PROJECT = "almaty"
+# Other projects of the site (real slugs): each has its own, smaller archive.
+OTHER_PROJECTS = ("zhambyl-taraz", "zhambyl", "ontustik", "shymkent", "astana")
+OTHER_SHARE = 10  # an other project has one tenth of Almaty's articles (at least 3)
 API_LIST = "/api/v1/public/content-manager/news"
 API_ITEM = re.compile(r"^/api/v1/public/content-manager/news/([^/]+)$")
 TICKET_V1 = "/api/v1/public/_/c/k6"
@@ -244,35 +247,57 @@ class AkimatSite:
             return json_response(BAD_REQUEST, 400)
         if page < 1 or size < 1:
             return json_response(BAD_REQUEST, 400)
-        projects = (query.get("projects") or [f"eq:{PROJECT}"])[0]
-        if projects.removeprefix("eq:") != PROJECT:
-            return self._list_answer([])
+        project = (query.get("projects") or [f"eq:{PROJECT}"])[0].removeprefix("eq:")
         ascending = (query.get("sort-by") or [""])[0].lower().endswith(":asc")
-        entries = self.entries(lang, page, size, NEWS_FIELDS, ascending)
+        entries = self.entries(lang, page, size, NEWS_FIELDS, ascending, project)
         return self._list_answer(entries)
 
     def _list_answer(self, entries: list[dict]) -> Response:
         return json_response({"content": entries} if "content" in self.quirks else entries)
 
+    def project_corpus(self, project: str) -> Corpus | None:
+        """The archive of a project; None for a slug the site does not have (empty list)."""
+        if project == PROJECT:
+            return self.corpus
+        if project not in OTHER_PROJECTS:
+            return None
+        return Corpus(
+            articles=max(3, self.corpus.articles // OTHER_SHARE),
+            seed=self.corpus.seed * 100 + OTHER_PROJECTS.index(project) + 1,
+            revision=self.corpus.revision,
+        )
+
     def entries(
-        self, lang: str, page: int, size: int, fields: frozenset[str], ascending: bool = False
+        self,
+        lang: str,
+        page: int,
+        size: int,
+        fields: frozenset[str],
+        ascending: bool = False,
+        project: str = PROJECT,
     ) -> list[dict[str, Any]]:
-        """One page of news entries in ``lang`` (1-based ``page``, at most ``MAX_SIZE``)."""
+        """One page of a project's news entries in ``lang`` (1-based ``page``, at most
+        ``MAX_SIZE``)."""
+        corpus = self.project_corpus(project)
+        if corpus is None:
+            return []
         size = min(size, MAX_SIZE)
-        ks = self._ordered(lang, ascending)
+        ks = self._ordered(corpus, lang, ascending)
         chosen = islice(ks, (page - 1) * size, page * size)
-        return [self._entry(k, lang, fields) for k in chosen]
+        return [self._entry(corpus, project, k, lang, fields) for k in chosen]
 
-    def _ordered(self, lang: str, ascending: bool) -> Iterator[int]:
+    def _ordered(self, corpus: Corpus, lang: str, ascending: bool) -> Iterator[int]:
         if not ascending:
-            return self.corpus.akimat_newest(lang)
-        ks = range(self.corpus.articles)
-        return (k for k in ks if self.corpus.akimat_has_lang(k, lang))
+            return corpus.akimat_newest(lang)
+        ks = range(corpus.articles)
+        return (k for k in ks if corpus.akimat_has_lang(k, lang))
 
-    def _entry(self, k: int, asked: str, fields: frozenset[str]) -> dict[str, Any]:
-        item = self.corpus.akimat_item(k)
+    def _entry(
+        self, corpus: Corpus, project: str, k: int, asked: str, fields: frozenset[str]
+    ) -> dict[str, Any]:
+        item = corpus.akimat_item(k)
         # An item without the asked translation comes back in the other language.
-        lang = akimat_text_lang(self.corpus, k, asked)
+        lang = akimat_text_lang(corpus, k, asked)
         entry: dict[str, Any] = {
             "id": str(item.id) if "string-ids" in self.quirks else item.id,
             "title": item.title[lang],
@@ -280,7 +305,7 @@ class AkimatSite:
             "created_date": zoned_utc(item),
             "heropic": f"/uploads/news/{k % 97:02d}/{k}.jpg",
             "short_description": item.short_description[lang],
-            "projects": PROJECT,
+            "projects": project,
             "directions": [DIRECTIONS[lang][k % len(DIRECTIONS[lang])]],
             "body": item.body_html[lang],
         }
@@ -316,7 +341,7 @@ class AkimatSite:
         project = str(args.get("projects", f"eq:{PROJECT}")).removeprefix("eq:")
         lang = lang_code(str(args.get("_lang", "ru")))
         ascending = str(args.get("_sort", "")).lower().endswith(":asc")
-        news = self.entries(lang, page, size, fields, ascending) if project == PROJECT else []
+        news = self.entries(lang, page, size, fields, ascending, project)
         return json_response({"data": {"news": news}})
 
     # -- robots and sitemap ---------------------------------------------------------

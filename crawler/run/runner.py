@@ -12,6 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from crawler import pacing
 from crawler.store.db import open_db
 
 # What the replica needs instead of the polite defaults for the real sites.
@@ -85,6 +86,7 @@ def build_settings(
 def crawl(sources: list[str], settings: Settings) -> list[RunSummary]:
     """Run the spiders of ``sources`` together and wait for them (once per process)."""
     process = CrawlerProcess(settings)
+    pacing.GATES.clear()  # a new crawl: nothing is in flight
     logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
     crawlers = []
     for source in sources:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the replica sites."""
+"""Shared fixtures: the replica sites, and the news-site spider of the hostile-input tests."""
 
 from __future__ import annotations
 
@@ -23,3 +23,15 @@ def fresh_replica() -> Iterator[object]:
 
     with Replica(articles=40, seed=1) as rep:
         yield rep
+
+
+@pytest.fixture(scope="module")
+def arnapress(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The news-site spider on https://arnapress.kz with a scratch database (tests/hostile.py)."""
+    from scrapy.utils.test import get_crawler
+
+    from tests.hostile import BASE, ArnapressSpider
+
+    db = tmp_path_factory.mktemp("arnapress") / "a.db"
+    crawler = get_crawler(ArnapressSpider, {"CRAWLER_DB": str(db), "CRAWLER_ARNAPRESS_URL": BASE})
+    return ArnapressSpider.from_crawler(crawler)

@@ -90,8 +90,15 @@ class Replica:
         access_log: str | None = None,
         gate: str = "ticket",
         profile: str = "laravel",
+        latency: float = 0.0,
     ) -> None:
         self.corpus = Corpus(articles, seed, revision)
+        # Seconds every answer takes (a real site is not instant), and how many
+        # requests each site had in flight at most: the measure of politeness.
+        self.latency = latency
+        self.in_flight: dict[str, int] = {}
+        self.most_in_flight: dict[str, int] = {}
+        self._flight_lock = threading.Lock()
         self.faults = faults if isinstance(faults, FaultSpec) else parse_faults(faults)
         self.injector = FaultInjector(self.faults, seed)
         self.host = host
@@ -168,6 +175,18 @@ class Replica:
 
     # -- one request -------------------------------------------------------------
     def serve(self, handler: BaseHTTPRequestHandler, site: str, method: str) -> None:
+        with self._flight_lock:
+            self.in_flight[site] = self.in_flight.get(site, 0) + 1
+            self.most_in_flight[site] = max(self.most_in_flight.get(site, 0), self.in_flight[site])
+        try:
+            self._serve(handler, site, method)
+        finally:
+            with self._flight_lock:
+                self.in_flight[site] -= 1
+
+    def _serve(self, handler: BaseHTTPRequestHandler, site: str, method: str) -> None:
+        if self.latency:
+            self._stopping.wait(self.latency)
         target = handler.path
         parts = urlsplit(target)
         query = parse_qs(parts.query, keep_blank_values=True)

@@ -30,6 +30,9 @@ CRAWLER_AKIMAT_TIMEOUT = 90.0
 CRAWLER_CONTACT_URL = os.environ.get(
     "CRAWLER_CONTACT_URL", "https://github.com/crafts-monitor/crafts-crawler"
 )
+# The sources crawled when --sources is not given (comma-separated; empty: every
+# source declared in crawler/sources/).
+CRAWLER_SOURCES = os.environ.get("CRAWLER_SOURCES", "")
 # Backfill the whole archive instead of stopping at already-known articles.
 CRAWLER_FULL = False
 # Listing pages that hold only known articles to read before incremental paging stops.

@@ -19,9 +19,12 @@ REPLICA_FAST = [
 
 
 def replica_args(rep: object) -> list[str]:
+    """Settings for a crawl of the replica's Almaty project and Arna Press, the two
+    sources its corpus links into stories (an explicit --sources still wins)."""
     urls = rep.urls  # type: ignore[attr-defined]
     return [
         *REPLICA_FAST,
+        "-s", "CRAWLER_SOURCES=akimat,arnapress",
         "-s", f"CRAWLER_AKIMAT_URL={urls['akimat']}",
         "-s", f"CRAWLER_ARNAPRESS_URL={urls['arnapress']}",
     ]  # fmt: skip

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from crawler.replica.server import Replica
+from crawler.sources.spec import load_specs
 from tests.helpers import run_cli
 
 pytestmark = pytest.mark.slow
@@ -45,8 +46,10 @@ def test_evidence_shaped_sites_pass_with_a_sample_from_each() -> None:
     assert found["feed announced by the home page"]["status"] == 200
     # The TOML's guesses answer 404 here: each is named with its line.
     assert any("`feeds` lists /ru/rss.xml, which answered 404" in n for n in arna["notes"])
-    # Polite: a handful of requests per source.
-    assert requests["akimat"] <= 4 and requests["arnapress"] <= 12
+    # Polite: a handful of requests per source; every gov.kz project is probed.
+    govkz = [s.name for s in load_specs() if s.kind == "govkz"]
+    assert {r["source"] for r in json.loads(out)} == {*govkz, "arnapress"}
+    assert requests["akimat"] <= 2 * len(govkz) and requests["arnapress"] <= 12
 
 
 def test_text_report_names_each_layer_and_the_verdict() -> None:

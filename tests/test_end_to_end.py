@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.replica.corpus import akimat_versions
+from crawler.sources.spec import load_specs
 from tests.helpers import replica_args, run_cli
 
 pytestmark = pytest.mark.slow
@@ -107,7 +108,9 @@ def test_scrapy_list_and_scrapy_crawl(replica, tmp_path: Path) -> None:
     listed = subprocess.run(
         [sys.executable, "-m", "scrapy", "list"], capture_output=True, text=True, cwd=ROOT
     )
-    assert listed.stdout.split() == ["akimat", "arnapress"]
+    # One spider per source spec, the gov.kz projects and Arna Press.
+    assert listed.stdout.split() == sorted(spec.name for spec in load_specs())
+    assert {"akimat", "arnapress", "taraz"} <= set(listed.stdout.split())
     db = tmp_path / "scrapy.db"
     crawled = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "akimat", "-s", f"CRAWLER_DB={db}",

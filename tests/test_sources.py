@@ -101,7 +101,10 @@ def test_a_whole_spec_loads(tmp_path: Path) -> None:
     ("edit", "message"),
     [
         (lambda t: t.replace('project = "zhambyl-taraz"\n', ""), "project slug"),
-        (lambda t: t.replace('kk = "Тараз қаласының әкімдігі", ', ""), "display lacks a name in kk"),
+        (
+            lambda t: t.replace('kk = "Тараз қаласының әкімдігі", ', ""),
+            "display lacks a name in kk",
+        ),
         (lambda t: t.replace('languages = ["ru", "kk"]\n', ""), "missing 'languages'"),
         (lambda t: t.replace('"CRAWLER_AKIMAT_URL"', '"AKIMAT"'), "url_setting must look like"),
         (lambda t: t.replace("attribution = [", "attribution = ['(', "), "not a valid pattern"),
@@ -123,7 +126,7 @@ def test_a_half_declared_spec_is_refused_naming_what_is_missing(
 def test_a_source_declared_twice_is_refused(tmp_path: Path) -> None:
     (tmp_path / "a.toml").write_text(WHOLE, encoding="utf-8")
     (tmp_path / "b.toml").write_text(WHOLE, encoding="utf-8")
-    with pytest.raises(SourceSpecError, match="also declared in a.toml"):
+    with pytest.raises(SourceSpecError, match=r"also declared in a\.toml"):
         load_specs(tmp_path)
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 
 from crawler.cli.options import (
+    chosen_sources,
     parse_settings,
-    parse_sources,
     settings_option,
     sources_option,
     verbose_option,
     writable_db_option,
 )
-from crawler.run.jobs import available_sources, crawl_job, report
+from crawler.run.jobs import crawl_job, report
 from crawler.store.lock import LockHeld, run_lock
 
 
@@ -37,8 +37,8 @@ def command(
 
     Example: crawler crawl --db crafts.db --sources akimat -s DOWNLOAD_DELAY=0
     """
-    chosen = parse_sources(sources, available_sources())
     overrides = parse_settings(scrapy_settings)
+    chosen = chosen_sources(sources, overrides)
     try:
         with run_lock(db):
             summaries = crawl_job(db, chosen, full=full, overrides=overrides, verbose=verbose)

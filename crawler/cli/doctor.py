@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.options import parse_settings, parse_sources, settings_option, sources_option
+from crawler.cli.options import chosen_sources, parse_settings, settings_option, sources_option
 from crawler.doctor.fetch import Fetcher
 from crawler.doctor.probe import probe_for
 from crawler.doctor.report import render_text
 from crawler.run.jobs import check_overrides, check_settings
-from crawler.run.runner import available_sources, build_settings
+from crawler.run.runner import build_settings
 from crawler.sources.spec import spec_by_name
 
 
@@ -31,8 +31,8 @@ def command(sources: str | None, scrapy_settings: tuple[str, ...], as_json: bool
 
     Example: crawler doctor --sources arnapress
     """
-    chosen = parse_sources(sources, available_sources())
     overrides = parse_settings(scrapy_settings)
+    chosen = chosen_sources(sources, overrides)
     check_overrides(overrides)
     # The probe stores nothing: no database is opened.
     settings = build_settings(Path(os.devnull), overrides=overrides)

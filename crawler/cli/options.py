@@ -94,7 +94,7 @@ def sources_option(func: F) -> F:
         "--sources",
         default=None,
         metavar="A,B",
-        help="Comma-separated sources to crawl (default: all).",
+        help="Comma-separated sources to crawl (default: CRAWLER_SOURCES, else all).",
     )(func)
 
 
@@ -122,6 +122,15 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
         result[name.strip()] = value
     return result
+
+
+def chosen_sources(value: str | None, overrides: dict[str, str]) -> list[str]:
+    """The sources of ``--sources``, else of the CRAWLER_SOURCES setting (``-s`` or the
+    environment), else every declared source."""
+    from crawler.run.runner import available_sources
+
+    default = overrides.get("CRAWLER_SOURCES") or os.environ.get("CRAWLER_SOURCES")
+    return parse_sources(value or default, available_sources())
 
 
 def parse_sources(value: str | None, available: list[str]) -> list[str]:

@@ -10,14 +10,14 @@ import click
 from crawler.alerts import SmtpSettings, Subscriptions, run_alerts
 from crawler.cli.alerts import echo_report, load_alert_config, subscriptions_option
 from crawler.cli.options import (
+    chosen_sources,
     parse_settings,
-    parse_sources,
     settings_option,
     sources_option,
     verbose_option,
     writable_db_option,
 )
-from crawler.run.jobs import available_sources, crawl_job, report
+from crawler.run.jobs import crawl_job, report
 from crawler.store.db import open_db
 from crawler.store.lock import LockHeld, run_lock
 
@@ -44,8 +44,8 @@ def command(
 
     Example: crawler run --db crafts.db
     """
-    chosen = parse_sources(sources, available_sources())
     overrides = parse_settings(scrapy_settings)
+    chosen = chosen_sources(sources, overrides)
     # A bad subscriptions file or SMTP setting stops the job before the crawl.
     subs, smtp = load_alert_config(db, subscriptions)
     try:

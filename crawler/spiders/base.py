@@ -4,6 +4,7 @@ asked conditionally, and the rule that ends incremental paging."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from contextlib import closing
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -18,8 +19,7 @@ from twisted.python.failure import Failure
 from crawler.run.blocking import off_reactor
 from crawler.sources.spec import SourceSpec
 from crawler.spiders.discovery import MISSING, REFUSED, DiscoveryLog, outcome_of
-from crawler.store.db import open_db, transaction
-from crawler.store.digests import DigestSet, digest64
+from crawler.store.db import open_db, transaction, utc_now
 from crawler.store.feeds import FeedTracker
 from crawler.text.urls import canonical_url
 
@@ -46,7 +46,6 @@ class SourceSpider(scrapy.Spider):
     base_url: str
     full: bool
     refetch: bool
-    known: DigestSet
     feeds: FeedTracker
     discovery: DiscoveryLog
 
@@ -70,17 +69,24 @@ class SourceSpider(scrapy.Spider):
         self.overlap_pages = settings.getint("CRAWLER_OVERLAP_PAGES")
         self.db_path = settings.get("CRAWLER_DB")
         self.discovery = DiscoveryLog()
-        db = open_db(self.db_path)
-        try:
-            rows = db.execute("SELECT url FROM articles WHERE source = ?", [self.name])
-            # Digests, 8 bytes an article: the archive may hold hundreds of thousands.
-            self.known = DigestSet() if self.refetch else DigestSet(digest64(r[0]) for r in rows)
+        with closing(open_db(self.db_path)) as db:
             self.feeds = FeedTracker.load(db, self.name)
-        finally:
-            db.close()
+        # Known articles are looked up by URL (a unique index) when needed, not loaded:
+        # the archive may hold hundreds of thousands. Known means stored before this
+        # run began (to the second), so what this run stores does not change its paging.
+        self.known_before = utc_now()
+        self.known_db: sqlite3.Connection | None = None
 
     def is_known(self, url: str) -> bool:
-        return digest64(canonical_url(url)) in self.known
+        if self.refetch:
+            return False
+        if self.known_db is None:
+            self.known_db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        row = self.known_db.execute(
+            "SELECT 1 FROM articles WHERE url = ? AND source = ? AND first_seen_at <= ?",
+            [canonical_url(url), self.name, self.known_before],
+        ).fetchone()
+        return row is not None
 
     # Article requests go before the next listing or sitemap page, so the
     # scheduler holds about one page of articles, not the whole archive: a
@@ -108,6 +114,9 @@ class SourceSpider(scrapy.Spider):
         return response.status != 304
 
     def closed(self, reason: str) -> Any:
+        if self.known_db is not None:
+            self.known_db.close()
+            self.known_db = None
         # Only a clean run may remember feeds: after a failed one the next
         # run must look at the full listings again, not get a 304.
         errors = self.crawler.stats.get_value("crawler/errors", 0)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import configparser
+import re
 import shlex
 
 from click.testing import CliRunner
 
 from crawler.cli import main
+from crawler.run.jobs import available_sources
 from tests.helpers import ROOT
 
 DEPLOY = ROOT / "deploy"
@@ -57,3 +59,32 @@ def test_scrapy_cfg_has_a_scrapyd_target() -> None:
     cfg.read(ROOT / "scrapy.cfg")
     assert cfg["settings"]["default"] == "crawler.settings"
     assert cfg["deploy:scrapyd"]["project"] == "crawler"
+
+
+def cron_lines(name: str) -> list[list[str]]:
+    lines = (DEPLOY / name).read_text().splitlines()
+    return [line.split(None, 5) for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_scrapyd_conf_keeps_the_api_local_and_names_every_directory() -> None:
+    conf = configparser.ConfigParser(interpolation=None)
+    conf.read(DEPLOY / "scrapyd.conf")
+    scrapyd = conf["scrapyd"]
+    assert scrapyd["bind_address"] == "127.0.0.1"
+    for name in ("eggs_dir", "dbs_dir", "logs_dir"):
+        assert scrapyd[name].startswith("/"), name
+    assert scrapyd.getint("max_proc") >= 2  # both spiders at once
+
+
+def test_scrapyd_cron_schedules_both_spiders_and_sends_alerts() -> None:
+    schedule, alerts = cron_lines("scrapyd.crontab")
+    assert len(schedule) == len(alerts) == 6
+    assert "/schedule.json -d project=crawler " in schedule[5]
+    assert "setting=CRAWLER_DB=/" in schedule[5]
+    loop = re.search(r"for spider in ([a-z0-9_ ]+);", schedule[5])
+    assert loop, schedule[5]
+    assert sorted(loop.group(1).split()) == available_sources()  # every source
+    args = crawler_args(alerts[5].split(">>")[0])
+    assert args[:2] == ["alerts", "--db"]
+    result = CliRunner().invoke(main, [*args, "--help"])
+    assert result.exit_code == 0

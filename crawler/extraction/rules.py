@@ -11,15 +11,15 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
-from crawler.sources.spec import spec_by_name
+from crawler.sources.spec import SOURCES_DIR, spec_by_name
 
-SOURCES_DIR = Path(__file__).resolve().parent.parent / "sources"
 FIELDS = ("title", "published", "author", "lang", "body")
 _LAYOUT_KEYS = {"name", "valid_until", "match", "exclude", *FIELDS}
 _css = HTMLTranslator()
@@ -150,7 +150,7 @@ def parse_rules(source: str, data: dict) -> ExtractionRules:
     return ExtractionRules(source=source, layouts=tuple(layouts))
 
 
-def source_path(source: str) -> Path:
+def source_path(source: str) -> Traversable:
     """The TOML file declaring source ``source`` (or ``source`` itself when it is a path)."""
     if source.endswith(".toml") or "/" in source:
         return Path(source)

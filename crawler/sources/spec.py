@@ -16,10 +16,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
-SOURCES_DIR = Path(__file__).parent
+# The specs are package data, read through importlib.resources so that they load from a
+# zipped egg (Scrapyd) as well as from a directory.
+SOURCES_DIR: Traversable = files(__package__)
 KINDS = ("govkz", "news_site")
 LANGS = ("ru", "kk", "en")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -46,7 +49,7 @@ class SourceSpec:
     attribution: re.Pattern[str]  # how other outlets' texts name it
     download_delay: float  # politeness: seconds between two requests to the site
     project: str | None = None  # the gov.kz project slug (kind govkz)
-    path: Path = field(default=SOURCES_DIR, compare=False)  # the file declaring it
+    path: Traversable = field(default=SOURCES_DIR, compare=False)  # the file declaring it
     config: Mapping[str, Any] = field(default_factory=dict, compare=False)  # its whole table
 
     def display_name(self, lang: str = "ru") -> str:
@@ -73,11 +76,13 @@ class SourceSpec:
         return (value or os.environ.get(self.url_setting) or self.default_url).rstrip("/")
 
 
-def _fail(path: Path, where: str, message: str) -> SourceSpecError:
+def _fail(path: Traversable, where: str, message: str) -> SourceSpecError:
     return SourceSpecError(f"{path.name}: {where}: {message}")
 
 
-def _spec(path: Path, where: str, table: dict[str, Any], whole: dict[str, Any]) -> SourceSpec:
+def _spec(
+    path: Traversable, where: str, table: dict[str, Any], whole: dict[str, Any]
+) -> SourceSpec:
     def need(key: str, kind: type | tuple[type, ...]) -> Any:
         if key not in table:
             raise _fail(path, where, f"missing {key!r}")
@@ -147,7 +152,7 @@ def _spec(path: Path, where: str, table: dict[str, Any], whole: dict[str, Any]) 
     )
 
 
-def read_spec_file(path: Path) -> list[SourceSpec]:
+def read_spec_file(path: Traversable) -> list[SourceSpec]:
     """The sources one TOML file declares; raises SourceSpecError naming what is wrong."""
     try:
         with path.open("rb") as fh:
@@ -169,12 +174,13 @@ def read_spec_file(path: Path) -> list[SourceSpec]:
 
 
 @cache
-def load_specs(directory: Path = SOURCES_DIR) -> tuple[SourceSpec, ...]:
+def load_specs(directory: Traversable = SOURCES_DIR) -> tuple[SourceSpec, ...]:
     """Every source of ``directory``'s TOML files, in file then declaration order."""
     specs: list[SourceSpec] = []
-    for path in sorted(directory.glob("*.toml")):
+    tomls = (path for path in directory.iterdir() if path.name.endswith(".toml"))
+    for path in sorted(tomls, key=lambda path: path.name):
         specs.extend(read_spec_file(path))
-    seen: dict[str, Path] = {}
+    seen: dict[str, Traversable] = {}
     for spec in specs:
         if spec.name in seen:
             raise SourceSpecError(

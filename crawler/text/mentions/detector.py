@@ -14,8 +14,9 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from os import PathLike
-from pathlib import Path
 
 import ahocorasick
 
@@ -25,7 +26,8 @@ from crawler.text.mentions.lexicon import CATEGORIES, Entry, Lexicon, Phrase, Wo
 from crawler.text.mentions.sentences import snippet, starts_sentence
 from crawler.text.morphology import APOSTROPHES, PART_RE, fold, latin_word_keys, word_keys
 
-DEFAULT_LEXICON = Path(__file__).with_name("lexicon.toml")
+# Package data, read through importlib.resources: it loads from a zipped egg (Scrapyd) too.
+DEFAULT_LEXICON: Traversable = files(__package__) / "lexicon.toml"
 # Characters around a candidate where the other words of its phrase must be.
 _MARGIN = 160
 # Characters around a candidate that are split into words: enough for the
@@ -150,7 +152,7 @@ class MentionDetector:
                 self._exclusion_prefixes.append((word.anchor, entry, phrase, index))
 
     @classmethod
-    def from_file(cls, path: str | PathLike[str]) -> MentionDetector:
+    def from_file(cls, path: str | PathLike[str] | Traversable) -> MentionDetector:
         """A detector for the lexicon file at ``path`` (raises LexiconError if it is bad)."""
         return cls(load_lexicon(path))
 

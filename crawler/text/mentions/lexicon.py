@@ -13,6 +13,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from os import PathLike
 from pathlib import Path
 
@@ -115,11 +116,13 @@ def content_version(declared: str, data: dict) -> str:
     return f"{declared}+{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:12]}"
 
 
-def load_lexicon(path: str | PathLike[str]) -> Lexicon:
-    """Read, check and compile the lexicon file at ``path``."""
-    name = Path(path).name
+def load_lexicon(path: str | PathLike[str] | Traversable) -> Lexicon:
+    """Read, check and compile the lexicon file at ``path`` (a file name, or a file of
+    the package data such as ``DEFAULT_LEXICON``)."""
+    file = Path(path) if isinstance(path, str | PathLike) else path
+    name = file.name
     try:
-        raw = Path(path).read_bytes().decode("utf-8")
+        raw = file.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise LexiconError(f"{path}: lexicon file not found") from None
     except UnicodeDecodeError as exc:

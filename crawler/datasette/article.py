@@ -14,6 +14,7 @@ from typing import Any
 from crawler.datasette.feeds import feed_url
 from crawler.datasette.highlight import marked_html, paragraphs
 from crawler.datasette.names import category_label, language_name, source_name, source_site
+from crawler.datasette.pages import web_url
 from crawler.datasette.times import display_time
 
 ARTICLE_SQL = """
@@ -70,7 +71,7 @@ def page_vars(article: dict[str, Any], row_url: Any, root: str) -> dict[str, Any
         "published": display_time(article["published_at"]) or "date unknown",
         "language": language_name(article["lang"]),
         "author": article["author"],
-        "url": article["url"],
+        "url": web_url(article["url"]),
         "categories": [
             {"label": category_label(c), "feed": feed_url(root, category=c)} for c in categories
         ],
@@ -84,7 +85,7 @@ def page_vars(article: dict[str, Any], row_url: Any, root: str) -> dict[str, Any
                 "source_name": source_name(copy["source"] or "", copy["lang"] or "ru"),
                 "language": language_name(copy["lang"]),
                 "published": display_time(copy["published_at"]),
-                "url": copy["url"],
+                "url": web_url(copy["url"]),
             }
             for copy in article["copies"]
         ],

@@ -29,7 +29,7 @@ from crawler.datasette.names import (
     source_name,
     source_site,
 )
-from crawler.datasette.pages import FEED_PATH, database_for
+from crawler.datasette.pages import FEED_PATH, database_for, web_url
 from crawler.datasette.times import display_time, parse_time
 
 FEED_SIZE = 50
@@ -122,17 +122,22 @@ def _summary(article: dict[str, Any], filters: dict[str, str], page: str) -> str
     )
     categories = ", ".join(dict.fromkeys(category_label(m["category"]) for m in found))
     terms = ", ".join(dict.fromkeys(m["term"] for m in found))
-    html = Markup(
-        "<p>{}</p><p>{}</p><p>Mentions: {} ({})</p>"
-        '<p><a href="{}">Original article</a> · <a href="{}">Its page with the mentions marked</a></p>'
-    ).format(marked, about, categories, terms, article["url"], page)
+    html = Markup("<p>{}</p><p>{}</p><p>Mentions: {} ({})</p>").format(
+        marked, about, categories, terms
+    )
+    original = web_url(article["url"])
+    if original:
+        html += Markup('<p><a href="{}">Original article</a> · ').format(original)
+    else:
+        html += Markup("<p>")
+    html += Markup('<a href="{}">Its page with the mentions marked</a></p>').format(page)
     return str(html)
 
 
 def _entry(
     article: dict[str, Any], filters: dict[str, str], page: str, root: str, now: str
 ) -> atom.Entry:
-    url = article["url"] or page
+    url = web_url(article["url"]) or page
     site = source_site(article["source"])
     categories = [
         atom.Category(c, category_label(c), feed_url(root) + "?category=")
@@ -144,7 +149,7 @@ def _entry(
     published = _rfc3339(article["published_at"])
     return atom.Entry(
         # The article's own address: the same article is the same entry in every feed.
-        id=url if url.startswith(("http://", "https://")) else page,
+        id=url,
         title=article["title"] or "(untitled)",
         updated=_rfc3339(article["updated_at"]) or published or now,
         published=published,

@@ -15,3 +15,11 @@ def database_for(datasette: Any, request: Any) -> str | None:
     names = [name for name in datasette.databases if name != "_internal"]
     name = request.args.get("db") or (names[0] if names else None)
     return name if name in names else None
+
+
+def web_url(value: object) -> str | None:
+    """``value`` when it is an http(s) address, else None: a crawled URL becomes a
+    link only then (never ``javascript:`` or ``data:``)."""
+    if isinstance(value, str) and value.lower().startswith(("http://", "https://")):
+        return value
+    return None

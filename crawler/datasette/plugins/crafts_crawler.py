@@ -22,7 +22,7 @@ from crawler.datasette.chart import chart_view
 from crawler.datasette.feeds import feed_view
 from crawler.datasette.health_page import health_view
 from crawler.datasette.names import source_name
-from crawler.datasette.pages import CHART_PATH, FEED_PATH, HEALTH_PATH
+from crawler.datasette.pages import CHART_PATH, FEED_PATH, HEALTH_PATH, web_url
 from crawler.datasette.times import display_time, parse_time
 from crawler.sources.spec import load_specs
 from crawler.text.search import FTS_TABLE, match_expression, register_functions
@@ -138,7 +138,7 @@ def render_cell(row, value, column, database, datasette):
         return display_time(value)
     if column in SOURCE_COLUMNS and value in {spec.name for spec in load_specs()}:
         return Markup('<span title="{}">{}</span>').format(value, source_name(value))
-    if column == "url" and value.startswith(("http://", "https://")):
+    if column == "url" and web_url(value):
         return Markup('<a href="{}">{} ↗</a>').format(value, urlsplit(value).netloc)
     shown = None
     if column in HIGHLIGHTED_COLUMNS and "<mark>" in value:
@@ -149,7 +149,7 @@ def render_cell(row, value, column, database, datasette):
     columns = row.keys() if hasattr(row, "keys") else ()
     if column == "title" and "url" in columns:
         url = row["url"]
-        if isinstance(url, str) and url.startswith(("http://", "https://")):
+        if web_url(url):
             return Markup('<a href="{}">{}</a>').format(url, shown or value)
     return shown
 

@@ -1,10 +1,14 @@
-"""Writing an Atom 1.0 document (RFC 4287) from plain values: no database, no web."""
+"""Writing an Atom 1.0 document (RFC 4287) from plain values: no database, no web.
+
+Written as text (every value escaped): a feed of 50 entries with their
+categories is built on each request, and ElementTree took a third of it.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
@@ -56,66 +60,61 @@ class Feed:
     entries: tuple[Entry, ...] = field(default=())
 
 
-def _clean(attrs: dict[str, str]) -> dict[str, str]:
-    return {k: NOT_XML.sub("", v) for k, v in attrs.items()}
+def _xml(value: str) -> str:
+    """Text or attribute value, escaped; characters XML cannot carry are dropped."""
+    return escape(NOT_XML.sub("", value), {'"': "&quot;"})
 
 
-def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, _clean(attrs))
-    element.text = NOT_XML.sub("", text)
-    return element
+def _tag(name: str, attrs: dict[str, str | None], text: str | None = None) -> str:
+    """One element: attributes with a value, then the escaped text or nothing."""
+    inside = "".join(f' {k}="{_xml(v)}"' for k, v in attrs.items() if v)
+    if text is None:
+        return f"<{name}{inside}/>"
+    return f"<{name}{inside}>{_xml(text)}</{name}>"
 
 
-def _link(parent: ET.Element, link: Link) -> None:
-    attrs = {"rel": link.rel, "href": link.href}
-    if link.type:
-        attrs["type"] = link.type
-    if link.title:
-        attrs["title"] = link.title
-    ET.SubElement(parent, "link", _clean(attrs))
+def _link(link: Link) -> str:
+    return _tag(
+        "link", {"rel": link.rel, "href": link.href, "type": link.type, "title": link.title}
+    )
 
 
-def _person(parent: ET.Element, tag: str, person: Person) -> None:
-    element = ET.SubElement(parent, tag)
-    _text(element, "name", person.name)
-    if person.uri:
-        _text(element, "uri", person.uri)
+def _person(tag: str, person: Person) -> str:
+    uri = _tag("uri", {}, person.uri) if person.uri else ""
+    return f"<{tag}>{_tag('name', {}, person.name)}{uri}</{tag}>"
 
 
-def _entry(parent: ET.Element, entry: Entry) -> None:
-    element = ET.SubElement(parent, "entry")
-    _text(element, "id", entry.id)
-    _text(element, "title", entry.title)
-    _text(element, "updated", entry.updated)
-    if entry.published:
-        _text(element, "published", entry.published)
-    _person(element, "author", entry.author)
-    for link in entry.links:
-        _link(element, link)
-    for category in entry.categories:
-        attrs = {"term": category.term}
-        if category.label:
-            attrs["label"] = category.label
-        if category.scheme:
-            attrs["scheme"] = category.scheme
-        ET.SubElement(element, "category", _clean(attrs))
-    if entry.summary_html:
+def _entry(entry: Entry) -> str:
+    parts = [
+        _tag("id", {}, entry.id),
+        _tag("title", {}, entry.title),
+        _tag("updated", {}, entry.updated),
+        _tag("published", {}, entry.published) if entry.published else "",
+        _person("author", entry.author),
+        *(_link(link) for link in entry.links),
+        *(
+            _tag("category", {"term": c.term, "label": c.label, "scheme": c.scheme})
+            for c in entry.categories
+        ),
         # type="html": the markup travels escaped, as RFC 4287 §3.1.1.2 says.
-        _text(element, "summary", entry.summary_html, type="html")
+        _tag("summary", {"type": "html"}, entry.summary_html) if entry.summary_html else "",
+    ]
+    return f"<entry>{''.join(parts)}</entry>"
 
 
 def render(feed: Feed) -> bytes:
     """The feed as UTF-8 XML."""
-    root = ET.Element("feed", {"xmlns": ATOM_NS})
-    _text(root, "id", feed.id)
-    _text(root, "title", feed.title)
-    if feed.subtitle:
-        _text(root, "subtitle", feed.subtitle)
-    _text(root, "updated", feed.updated)
-    _person(root, "author", feed.author)
-    _text(root, "generator", "crafts-crawler")
-    for link in feed.links:
-        _link(root, link)
-    for entry in feed.entries:
-        _entry(root, entry)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    parts = [
+        "<?xml version='1.0' encoding='utf-8'?>\n",
+        f'<feed xmlns="{ATOM_NS}">',
+        _tag("id", {}, feed.id),
+        _tag("title", {}, feed.title),
+        _tag("subtitle", {}, feed.subtitle) if feed.subtitle else "",
+        _tag("updated", {}, feed.updated),
+        _person("author", feed.author),
+        _tag("generator", {}, "crafts-crawler"),
+        *(_link(link) for link in feed.links),
+        *(_entry(entry) for entry in feed.entries),
+        "</feed>",
+    ]
+    return "".join(parts).encode("utf-8")

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import Request, Response
-from markupsafe import Markup
+from markupsafe import escape
 
 from crawler.datasette import atom
 from crawler.datasette.highlight import marked_html, word_spans
@@ -60,10 +60,14 @@ where {where}
 order by a.published_at desc, a.id desc
 limit :limit
 """
-# Every article with a mention: SQLite walks the newest first and stops at the limit.
-ANY_MENTION = "exists (select 1 from mentions m where m.article_id = a.id)"
-# Only the matching articles, from the mentions' (category|term, article_id) indexes.
-MATCHING_MENTION = "a.id in (select m.article_id from mentions m where {wanted})"
+# Walking the articles newest first, probing each one's mentions, stops at the limit:
+# quick when matching articles are common, a scan of them all when they are rare.
+WALK = "exists (select 1 from mentions m where m.article_id = a.id{also})"
+# Rare matches are quicker read from the mentions' (category|term, article_id)
+# index, then sorted by date.
+FROM_MENTIONS = "a.id in (select m.article_id from mentions m where {wanted})"
+MATCHES_SQL = "select count(*) from (select 1 from mentions m where {wanted} limit :cap)"
+WALK_SHARE = 0.05  # walk when the matching mentions pass this share of the articles
 MENTIONS_SQL = """
 select article_id, category, term, text, field, snippet
 from mentions
@@ -72,24 +76,37 @@ order by article_id, field = 'title', id
 """
 
 
+def _where(conn: sqlite3.Connection, filters: dict[str, str]) -> str:
+    wanted = " and ".join(f"m.{k} = :{k}" for k in ("category", "term") if filters.get(k))
+    clauses = [WALK.format(also=f" and {wanted}" if wanted else "")]
+    if wanted:
+        (top,) = conn.execute("select coalesce(max(id), 0) from articles").fetchone()
+        cap = max(int(top * WALK_SHARE), FEED_SIZE)
+        sql = MATCHES_SQL.format(wanted=wanted)  # fixed clauses, values are parameters
+        (found,) = conn.execute(sql, {**filters, "cap": cap}).fetchone()
+        if found < cap:
+            clauses = [FROM_MENTIONS.format(wanted=wanted)]
+    if filters.get("source"):
+        clauses.append("a.source = :source")
+    return " and ".join(clauses)
+
+
 def feed_articles(
     conn: sqlite3.Connection, filters: dict[str, str], limit: int = FEED_SIZE
 ) -> list[dict[str, Any]]:
-    """The ``limit`` newest articles with a mention matching ``filters``, each
-    with its ``mentions`` (body ones first)."""
-    wanted = " and ".join(f"m.{k} = :{k}" for k in ("category", "term") if filters.get(k))
-    where = [MATCHING_MENTION.format(wanted=wanted) if wanted else ANY_MENTION]
-    if filters.get("source"):
-        where.append("a.source = :source")
+    """The ``limit`` newest articles with a mention matching ``filters``, each with
+    its ``mentions`` (body ones first), ``categories`` and ``terms``."""
     params = {"limit": limit, **{k: v for k, v in filters.items() if v}}
-    sql = ARTICLES_SQL.format(where=" and ".join(where))  # only the fixed clauses above
+    sql = ARTICLES_SQL.format(where=_where(conn, filters))  # only the fixed clauses above
     articles = _rows(conn.execute(sql, params))
     mentions: dict[int, list[dict[str, Any]]] = {a["id"]: [] for a in articles}
     ids = json.dumps(list(mentions))
     for mention in _rows(conn.execute(MENTIONS_SQL, {"ids": ids})):
         mentions[mention["article_id"]].append(mention)
     for article in articles:
-        article["mentions"] = mentions[article["id"]]
+        found = article["mentions"] = mentions[article["id"]]
+        article["categories"] = list(dict.fromkeys(m["category"] for m in found))
+        article["terms"] = list(dict.fromkeys(m["term"] for m in found))
     return articles
 
 
@@ -100,15 +117,9 @@ def _rfc3339(value: str | None) -> str | None:
 
 def _summary(article: dict[str, Any], filters: dict[str, str], page: str) -> str:
     found = article["mentions"]
-    chosen = next(
-        (
-            m
-            for m in found
-            if all(m[k] == filters[k] for k in ("category", "term") if filters.get(k))
-        ),
-        found[0] if found else None,
-    )
-    snippet = (chosen or {}).get("snippet") or article["title"] or ""
+    wanted = [k for k in ("category", "term") if filters.get(k)]
+    chosen = next((m for m in found if all(m[k] == filters[k] for k in wanted)), None)
+    snippet = (chosen or (found[0] if found else {})).get("snippet") or article["title"] or ""
     # <strong>, not <mark>: feed readers keep only a few tags (feedparser drops <mark>).
     marked = marked_html(snippet, word_spans(snippet, [m["text"] for m in found]), tag="strong")
     about = " · ".join(
@@ -120,32 +131,25 @@ def _summary(article: dict[str, Any], filters: dict[str, str], page: str) -> str
         )
         if x
     )
-    categories = ", ".join(dict.fromkeys(category_label(m["category"]) for m in found))
-    terms = ", ".join(dict.fromkeys(m["term"] for m in found))
-    html = Markup("<p>{}</p><p>{}</p><p>Mentions: {} ({})</p>").format(
-        marked, about, categories, terms
-    )
+    categories = ", ".join(category_label(c) for c in article["categories"])
     original = web_url(article["url"])
-    if original:
-        html += Markup('<p><a href="{}">Original article</a> · ').format(original)
-    else:
-        html += Markup("<p>")
-    html += Markup('<a href="{}">Its page with the mentions marked</a></p>').format(page)
-    return str(html)
+    return (
+        f"<p>{marked}</p><p>{escape(about)}</p>"
+        f"<p>Mentions: {escape(categories)} ({escape(', '.join(article['terms']))})</p><p>"
+        + (f'<a href="{escape(original)}">Original article</a> · ' if original else "")
+        + f'<a href="{escape(page)}">Its page with the mentions marked</a></p>'
+    )
 
 
 def _entry(
-    article: dict[str, Any], filters: dict[str, str], page: str, root: str, now: str
+    article: dict[str, Any], filters: dict[str, str], page: str, feed: str, now: str
 ) -> atom.Entry:
+    """One article as an entry; ``feed`` is the unfiltered feed's address."""
     url = web_url(article["url"]) or page
     site = source_site(article["source"])
     categories = [
-        atom.Category(c, category_label(c), feed_url(root) + "?category=")
-        for c in dict.fromkeys(m["category"] for m in article["mentions"])
-    ] + [
-        atom.Category(t, None, feed_url(root) + "?term=")
-        for t in dict.fromkeys(m["term"] for m in article["mentions"])
-    ]
+        atom.Category(c, category_label(c), f"{feed}?category=") for c in article["categories"]
+    ] + [atom.Category(t, None, f"{feed}?term=") for t in article["terms"]]
     published = _rfc3339(article["published_at"])
     return atom.Entry(
         # The article's own address: the same article is the same entry in every feed.
@@ -194,7 +198,7 @@ async def feed_view(datasette: Any, request: Request) -> Response:
             a,
             filters,
             datasette.absolute_url(request, datasette.urls.row(name, "articles", str(a["id"]))),
-            root,
+            feed_url(root),
             now,
         )
         for a in articles

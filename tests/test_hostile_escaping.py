@@ -59,6 +59,7 @@ def hostile_db(tmp_path_factory) -> Path:
         "/crafts/search?q=ремёсла",
         "/crafts/articles?_search=ремёсла",
         "/crafts/mentions",
+        "/-/feeds/mentions.atom",
     ],
 )
 def test_datasette_pages_escape_article_html(hostile_db: Path, page: str) -> None:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
+import sqlite3
 from pathlib import Path
 
+import feedparser
 import pytest
 from click.testing import CliRunner
 
 from crawler.cli import main
 from crawler.datasette import make_datasette
+from crawler.datasette.feeds import FEED_SIZE
 from crawler.store.db import open_db
 from crawler.store.storage import save_article
 
@@ -28,6 +33,13 @@ ARTICLES = [
      [("crafts", "ремесло", "ремёсла")]),
     ("a4", "akimat", "en", "2025-09-01T08:00:00Z", "Roads repaired",
      "The city repaired roads.", []),
+]  # fmt: skip
+REFUSED = "failed — 3 list requests answered 503"
+# (spider, started_at, status, errors, health, health_reasons), oldest first
+RUNS = [
+    ("arnapress", "2025-11-02T10:00:00Z", "ok", 0, "healthy", None),
+    ("akimat", "2025-11-03T10:00:00Z", "ok", 0, "healthy", None),
+    ("arnapress", "2025-11-03T10:00:00Z", "failed", 3, "unhealthy", REFUSED),
 ]  # fmt: skip
 
 
@@ -58,13 +70,15 @@ def db_path(tmp_path_factory) -> Path:
                 for category, term, text in found
             ]
             save_article(db, record, mentions, "test")
-        for spider, status, errors in [("akimat", "ok", 0), ("arnapress", "failed", 3)]:
+        for spider, started, status, errors, health, reasons in RUNS:
             db["crawl_runs"].insert(
                 {
                     "spider": spider,
-                    "started_at": "2025-11-03T10:00:00Z",
-                    "finished_at": "2025-11-03T10:00:42Z",
+                    "started_at": started,
+                    "finished_at": started.replace(":00Z", ":42Z"),
                     "status": status,
+                    "health": health,
+                    "health_reasons": reasons,
                     "requests": 40,
                     "items_new": 2,
                     "items_updated": 0,
@@ -140,15 +154,25 @@ def test_search_query_ranks_and_highlights(ds) -> None:
     assert rows(ds, "/crafts/search.json?q=") == []
 
 
-def test_latest_mentions_newest_first_with_links(ds) -> None:
+def test_latest_mentions_one_row_per_article_with_marks(ds) -> None:
     found = rows(ds, "/crafts/latest_mentions.json")
+    assert keys(found) == {"a1", "a2", "a3"} and len(found) == 3  # a1 has two mentions
     published = [r["published"] for r in found]
     assert published == sorted(published, reverse=True)
     assert found[0]["title"] == "Ярмарка ремёсел" and found[0]["source"] == "arnapress"
-    assert {"snippet", "url", "category", "term"} <= set(found[0])
-    assert len(found) == 5
+    first = found[-1]  # a1: two categories, two terms, both marked in one sentence
+    assert first["categories"] == "crafts, world_craft_city"
+    assert first["terms"] == "Всемирный город ремёсел, ремесленник"
+    assert first["snippet"] == (
+        "Алматы получил статус <mark>Всемирного города ремёсел</mark>. "
+        "<mark>Ремесленники</mark> города рады."
+    )
     html = get(ds, "/crafts/latest_mentions").text
     assert '<a href="https://example.test/a3">Ярмарка ремёсел</a>' in html
+    assert "Мастера показали <mark>ремёсла</mark>: керамику и войлок." in html
+    assert f'<a href="/crafts/articles/{first["article"]}">read here</a>' in html
+    assert '<td class="col-published">2025-10-20 10:00 Almaty (UTC+5)</td>' in html
+    assert '<span title="arnapress">Arna Press</span>' in html
 
 
 def test_world_craft_city_timeline(ds) -> None:
@@ -200,11 +224,36 @@ def test_term_mentions_pages_newest_first(many) -> None:
     assert len({r["url"] for r in first + second}) == 120
 
 
-def test_crawl_health(ds) -> None:
-    found = {r["source"]: r for r in rows(ds, "/crafts/crawl_health.json")}
-    assert found["arnapress"]["status"] == "failed" and found["arnapress"]["errors"] == 3
-    assert found["akimat"]["seconds"] == 42
-    assert found["akimat"]["requests"] == 40 and found["akimat"]["items_new"] == 2
+def test_crawl_runs_with_their_verdicts(ds) -> None:
+    found = rows(ds, "/crafts/crawl_health.json")
+    assert [(r["source"], r["health"]) for r in found] == [
+        ("akimat", "healthy"),
+        ("arnapress", "unhealthy"),
+        ("arnapress", "healthy"),
+    ]
+    latest = found[1]
+    assert latest["status"] == "failed" and latest["errors"] == 3
+    assert latest["health_reasons"] == REFUSED
+    assert found[0]["seconds"] == 42
+    assert found[0]["requests"] == 40 and found[0]["items_new"] == 2
+
+
+def test_crawl_health_page_says_what_crawler_status_says(ds, db_path: Path) -> None:
+    html = get(ds, "/-/crawl-health").text
+    status = CliRunner().invoke(main, ["status", "--db", str(db_path)])
+    assert status.exit_code == 1  # arnapress is unhealthy
+    assert f"arnapress: UNHEALTHY — {REFUSED}" in status.output
+    assert "akimat: HEALTHY" in status.output
+    arna = html.split('<section class="source-health verdict-unhealthy">', 1)[1]
+    arna = arna.split("</section>", 1)[0]
+    assert "<h2>Arna Press <span" in arna and ">UNHEALTHY</span>" in arna
+    assert f"<strong>Why:</strong> {REFUSED}" in arna
+    # Last run: the failed one; last success: the healthy run of the day before.
+    assert "<dt>Last run</dt>" in arna and "2025-11-03 15:00 Almaty (UTC+5) — failed" in arna
+    assert "2025-11-02 15:00 Almaty (UTC+5) (run #1)" in arna
+    akimat = html.split('<section class="source-health verdict-healthy">', 1)[1]
+    assert "<h2>Almaty akimat <span" in akimat and ">HEALTHY</span>" in akimat
+    assert "Why:" not in akimat.split("</section>", 1)[0]
 
 
 def test_mentions_per_month_and_its_chart(ds) -> None:
@@ -322,3 +371,148 @@ def test_serve_says_serving_once_it_listens(db_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=30)
         proc.stderr.close()
+
+
+def test_article_page_reads_like_news(ds) -> None:
+    html = get(ds, "/crafts/articles/1").text
+    page = html.split('<section class="content">', 1)[1]
+    assert "<title>Алматы — Всемирный город ремёсел</title>" in html
+    assert "<h1>Алматы — Всемирный город ремёсел</h1>" in page
+    assert '<strong class="source">Акимат Алматы</strong>' in page  # in the article's language
+    assert ">gov.kz</a>" in page
+    assert "<time>2025-10-20 10:00 Almaty (UTC+5)</time>" in page and "Russian" in page
+    assert (
+        "<p>Алматы получил статус <mark>Всемирного города ремёсел</mark>. "
+        "<mark>Ремесленники</mark> города рады.</p>"
+    ) in page
+    assert '<a href="https://example.test/a1">Read the original article on gov.kz ↗</a>' in page
+    assert "World Craft City title" in page and "ремесленник" in page
+    for internal in ("content_hash", "body_hash", "lexicon_version", "extraction", "story_id"):
+        assert internal not in page
+    assert "Other copies of this story" not in page  # a story of one
+    # Other tables keep Datasette's own row page; the JSON keeps every column.
+    assert 'class="rows-and-columns"' in get(ds, "/crafts/stories/1").text
+    assert "content_hash" in get(ds, "/crafts/articles/1.json").json()["columns"]
+
+
+def test_article_page_lists_its_story_copies(db_path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "crafts.db"
+    shutil.copy(db_path, copy)
+    with sqlite3.connect(copy) as conn:  # a2 joins a1's story
+        conn.execute("UPDATE articles SET story_id = (SELECT story_id FROM articles WHERE id = 1) "
+                     "WHERE id = 2")  # fmt: skip
+    html = get(make_datasette(copy), "/crafts/articles/1").text
+    copies = html.split("<h2>Other copies of this story</h2>", 1)[1].split("</ul>", 1)[0]
+    assert '<a href="/crafts/articles/2">Қолөнершілер көрмесі</a>' in copies
+    assert "Arna Press, Kazakh, 2025-11-02 11:00 Almaty (UTC+5)" in copies
+    assert '(<a href="https://example.test/a2">original</a>)' in copies
+
+
+def feed(ds, query: str = ""):
+    response = get(ds, f"/-/feeds/mentions.atom{query}")
+    assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    return parsed
+
+
+def test_mentions_feed_is_valid_atom_newest_first(ds) -> None:
+    parsed = feed(ds)
+    assert parsed.feed.id == "http://localhost/-/feeds/mentions.atom"
+    assert parsed.feed.updated and parsed.feed.author == "Crafts in Kazakh news"
+    assert [e.link for e in parsed.entries] == [
+        f"https://example.test/{k}" for k in ("a3", "a2", "a1")
+    ]
+    first, _, last = parsed.entries
+    assert first.id == "https://example.test/a3" and first.title == "Ярмарка ремёсел"
+    assert first.published == "2025-11-03T07:00:00Z" and first.updated
+    assert first.author == "Arna Press"
+    related = [link.href for link in first.links if link.rel == "related"]
+    assert related == ["http://localhost/crafts/articles/3"]
+    assert "<strong>ремёсла</strong>" in first.summary
+    assert "2025-11-03 12:00 Almaty (UTC+5)" in first.summary
+    assert {(t.term, t.label) for t in last.tags if t.label} == {
+        ("crafts", "Crafts and craftspeople"),
+        ("world_craft_city", "World Craft City title"),
+    }
+    assert {t.term for t in last.tags} >= {"ремесленник", "Всемирный город ремёсел"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?category=world_craft_city", ["a2", "a1"]),
+        ("?term=ремесло", ["a3"]),
+        ("?source=akimat", ["a1"]),
+        ("?category=crafts&source=arnapress", ["a3", "a2"]),
+        ("?term=ремесло&source=akimat", []),
+    ],
+)
+def test_mentions_feed_per_category_term_and_source(ds, query, expected) -> None:
+    parsed = feed(ds, query)
+    assert [e.link.rsplit("/", 1)[1] for e in parsed.entries] == expected
+    assert parsed.feed.id.startswith("http://localhost/-/feeds/mentions.atom?")
+
+
+def test_mentions_feed_rejects_an_unknown_category(ds) -> None:
+    async def fetch():
+        return await ds.client.get("/-/feeds/mentions.atom?category=pottery")
+
+    response = asyncio.run(fetch())
+    assert response.status_code == 400 and "world_craft_city" in response.text
+
+
+def test_mentions_feed_is_bounded(many) -> None:
+    parsed = feed(many)
+    assert len(parsed.entries) == FEED_SIZE
+    assert parsed.entries[0].link == "https://example.test/w30"  # the newest day first
+    assert parsed.entries[-1].published.startswith("2025-09-18")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/crafts",
+        "/crafts/articles",
+        "/crafts/articles/1",
+        "/crafts/stories/1",
+        "/crafts/latest_mentions",
+        "/-/mentions-chart",
+        "/-/crawl-health",
+    ],
+)
+def test_every_page_links_the_feed(ds, path: str) -> None:
+    html = get(ds, path).text
+    head = html.split("</head>", 1)[0]
+    assert (
+        '<link rel="alternate" type="application/atom+xml" title="New mentions (Atom)" '
+        'href="/-/feeds/mentions.atom">'
+    ) in head
+    assert (
+        '<a class="feed-link" href="/-/feeds/mentions.atom">Atom feed of new mentions</a>' in html
+    )
+
+
+def test_internal_tables_are_hidden(ds) -> None:
+    tables = {t["name"]: t["hidden"] for t in get(ds, "/crafts.json").json()["tables"]}
+    shown = {name for name, hidden in tables.items() if not hidden}
+    assert shown == {"articles", "mentions", "stories", "crawl_runs", "article_versions"}
+    for internal in ("story_bands", "story_fingerprints", "alert_sends", "alert_state",
+                     "_migrations", "search_vocab", "articles_fts", "mention_months"):  # fmt: skip
+        assert tables[internal] is True, internal
+    index = get(ds, "/.json").json()["crafts"]
+    listed = [t["name"] for t in index["tables_and_views_truncated"]]
+    assert listed[0] == "mentions" and set(listed) <= shown | {"mention_list"}
+
+
+def test_times_show_almaty_time_with_the_zone(ds) -> None:
+    articles = get(ds, "/crafts/articles").text
+    assert '<td class="col-published_at type-str">2025-11-03 12:00 Almaty (UTC+5)</td>' in articles
+    runs = get(ds, "/crafts/crawl_health").text
+    assert "2025-11-03 15:00 Almaty (UTC+5)" in runs
+    cells = re.findall(r'<td class="col-(?:\w+_at|published)[^"]*">([^<]*)</td>', articles + runs)
+    assert cells and all(c == "&nbsp;" or c.endswith("Almaty (UTC+5)") for c in cells), cells
+    # JSON keeps the stored UTC.
+    assert rows(ds, "/crafts/latest_mentions.json")[0]["published"] == "2025-11-03T07:00:00Z"

@@ -54,7 +54,9 @@ def parse_setting(pairs: tuple[tuple[str, str], ...]) -> dict[str, object]:
 )
 def command(db: Path, host: str, port: int, settings: tuple[tuple[str, str], ...]) -> None:
     """Browse the database in Datasette with the project's metadata, canned
-    queries, inflection-aware search and the chart of mentions per month.
+    queries, inflection-aware search, article pages with the mentions marked, the
+    chart of mentions per month, each source's crawl health (/-/crawl-health) and
+    Atom feeds of new mentions (/-/feeds/mentions.atom?category=…&term=…&source=…).
 
     Nothing can be changed from the web. The search index is built first if the
     database lacks it. A port already in use is an error (exit 2).

@@ -4,49 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import click
 
 from crawler.cli.options import db_option
+from crawler.run.verdict import source_health
 from crawler.store.db import open_db
-
-COLUMNS = (
-    "id",
-    "spider",
-    "started_at",
-    "finished_at",
-    "status",
-    "health",
-    "health_reasons",
-    "warnings",
-    "requests",
-    "items_new",
-    "items_updated",
-    "items_dropped",
-    "errors",
-)
-
-
-def recent_runs(db_path: Path, runs: int) -> dict[str, list[dict]]:
-    """The ``runs`` newest crawl_runs rows per spider, newest first."""
-    db = open_db(db_path)
-    try:
-        spiders = [
-            row[0] for row in db.execute("SELECT DISTINCT spider FROM crawl_runs ORDER BY 1")
-        ]
-        return {
-            spider: list(
-                db.query(
-                    f"SELECT {', '.join(COLUMNS)} FROM crawl_runs WHERE spider = ? "  # noqa: S608 column names from the fixed COLUMNS tuple
-                    "ORDER BY id DESC LIMIT ?",
-                    [spider, runs],
-                )
-            )
-            for spider in spiders
-        }
-    finally:
-        db.close()
 
 
 @click.command("status")
@@ -60,26 +25,25 @@ def command(db: Path, runs: int, as_json: bool) -> None:
     """
     if not db.exists():
         raise click.BadParameter(f"no database at {db}", param_hint="--db")
-    history = recent_runs(db, runs)
-    unhealthy = [s for s, rows in history.items() if rows and rows[0]["health"] == "unhealthy"]
+    with closing(open_db(db)) as database:
+        sources = source_health(database.conn, runs)
     if as_json:
+        history = {s.source: list(s.runs) for s in sources}
         click.echo(json.dumps(history, ensure_ascii=False, indent=2))
-    elif not history:
+    elif not sources:
         click.echo("no crawl has run yet")
-    for spider, rows in ({} if as_json else history).items():
-        latest = rows[0]
-        state = (latest["health"] or "unknown").upper()
+    for source in [] if as_json else sources:
         click.echo(
-            f"{spider}: {state}"
-            + (f" — {latest['health_reasons']}" if latest["health_reasons"] else "")
+            f"{source.source}: {source.verdict.upper()}"
+            + (f" — {source.reasons}" if source.reasons else "")
         )
-        if latest["warnings"]:
-            click.echo(f"  warning: {latest['warnings']}")
-        for row in rows:
+        if source.warnings:
+            click.echo(f"  warning: {source.warnings}")
+        for row in source.runs:
             click.echo(
                 f"  #{row['id']} {row['started_at']} {row['status']:<11} "
                 f"{row['requests'] or 0:>6} requests {row['items_new'] or 0:>5} new "
                 f"{row['errors'] or 0:>4} errors  {row['health'] or ''}"
             )
-    if unhealthy:
+    if any(source.unhealthy for source in sources):
         sys.exit(1)

@@ -13,13 +13,10 @@ from html import escape
 
 from datasette.utils.asgi import Request, Response
 
+from crawler.datasette.names import CATEGORY_LABELS
+from crawler.datasette.pages import database_for
 from crawler.datasette.queries import MENTIONS_PER_MONTH_LONG
 
-CATEGORIES = {
-    "world_craft_city": "World Craft City title",
-    "world_crafts_council": "World Crafts Council",
-    "crafts": "Crafts and craftspeople",
-}
 COLOURS = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#c53030"]
 WIDTH, PANEL_HEIGHT, LEFT, TOP, BOTTOM = 1100, 170, 48, 28, 34
 
@@ -37,8 +34,8 @@ def svg_chart(rows: Iterable[tuple[str, str, str, int]]) -> str:
         categories.add(category)
     month_list = sorted(months)
     source_list = sorted(sources)
-    category_list = [c for c in CATEGORIES if c in categories] + sorted(
-        categories - set(CATEGORIES)
+    category_list = [c for c in CATEGORY_LABELS if c in categories] + sorted(
+        categories - set(CATEGORY_LABELS)
     )
     panel = PANEL_HEIGHT + TOP + BOTTOM
     height = max(1, len(category_list)) * panel + 30
@@ -62,7 +59,7 @@ def svg_chart(rows: Iterable[tuple[str, str, str, int]]) -> str:
         y0 = 30 + p * panel + TOP  # top of the plot area
         totals = [sum(counts[m, category, s] for s in source_list) for m in month_list]
         peak = max(totals) or 1
-        title = CATEGORIES.get(category, category)
+        title = CATEGORY_LABELS.get(category, category)
         parts.append(
             f'<text x="{LEFT}" y="{y0 - 8}" font-size="13" font-weight="bold">'
             f"{escape(title)} ({sum(totals)})</text>"
@@ -98,9 +95,8 @@ def svg_chart(rows: Iterable[tuple[str, str, str, int]]) -> str:
 
 async def chart_view(datasette, request: Request) -> Response:
     """``/-/mentions-chart``: the chart for the first database (or ``?db=NAME``)."""
-    names = [name for name in datasette.databases if name != "_internal"]
-    name = request.args.get("db") or (names[0] if names else None)
-    if name not in names:
+    name = database_for(datasette, request)
+    if name is None:
         return Response.html("No such database", status=404)
     result = await datasette.get_database(name).execute(MENTIONS_PER_MONTH_LONG)
     svg = svg_chart(tuple(row) for row in result.rows)

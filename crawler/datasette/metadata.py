@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler.datasette.pages import CHART_PATH, FEED_PATH, HEALTH_PATH
 from crawler.datasette.queries import QUERIES
 from crawler.sources.spec import load_specs
 from crawler.text.search import FTS_TABLE
 
-CHART_PATH = "/-/mentions-chart"
+# Hidden from the index and database pages (still reachable under "hidden tables").
+INTERNAL_TABLES = (
+    FTS_TABLE,  # and its shadow tables, whose names start with it
+    "search_vocab",
+    "story_bands",
+    "story_fingerprints",
+    "alerts",  # the outbox: recipients' addresses and delivery state
+    "alert_sends",
+    "alert_state",
+    "mention_months",
+    "feed_state",
+    "discovery_state",
+    "_migrations",
+)
 
 ARTICLES_COLUMNS = {
     "id": "Row id.",
@@ -16,8 +30,8 @@ ARTICLES_COLUMNS = {
     "url": "The article's canonical page.",
     "lang": "Language: ru, kk or en.",
     "title": "Headline as published.",
-    "published_at": "Publication time, UTC (ISO 8601).",
-    "published_local": "Publication time in Almaty (Asia/Almaty).",
+    "published_at": "Publication time (stored in UTC, shown in Almaty time).",
+    "published_local": "Publication time as Almaty's clocks showed it (Asia/Almaty).",
     "body": "Plain text of the article.",
     "author": "Author, when the site names one.",
     "source_id": "The site's own id (gov.kz item id); language versions share it.",
@@ -69,7 +83,12 @@ def build_metadata(database: str) -> dict[str, Any]:
         "databases": {
             database: {
                 "title": "Crafts monitoring database",
-                "description": "Articles, the mentions found in them, stories and crawl runs.",
+                "description_html": (
+                    "Articles, the mentions found in them, stories and crawl runs. "
+                    f'Follow <a href="{FEED_PATH}">the Atom feed of new mentions</a>; '
+                    f'see <a href="{HEALTH_PATH}">each source\'s crawl health</a>. '
+                    "Times are shown in Almaty time with the zone."
+                ),
                 "tables": tables_metadata(),
                 "queries": QUERIES,
             }
@@ -135,8 +154,6 @@ def tables_metadata() -> dict[str, Any]:
                 "stats": "Scrapy's stats as JSON.",
             },
         },
-        "alerts": {"description": "Alert emails about new mentions, queued and sent."},
-        FTS_TABLE: {"hidden": True},
-        "search_vocab": {"hidden": True},
-        "_migrations": {"hidden": True},
+        # Bookkeeping, not reading: search index, story index, alert outbox, crawl state.
+        **{name: {"hidden": True} for name in INTERNAL_TABLES},
     }

@@ -6,8 +6,9 @@ their ranking index, a term's mentions a page at a time. On 100 000 articles eac
 answers in well under 100 ms (bench/bench_search.py).
 
 Each is ``name -> {title, description, sql}``; Datasette turns ``:name`` parameters
-into form fields; the SQL stays one click away (``hide_sql``). ``<mark>`` in ``snippet``/``title`` columns is highlighted by the
-project's plugin.
+into form fields; the SQL stays one click away (``hide_sql``). ``<mark>`` in
+``snippet``/``title`` columns is highlighted by the project's plugin, which also
+shows times in Almaty time (the queries return UTC, as stored).
 """
 
 from __future__ import annotations
@@ -28,20 +29,37 @@ order by articles_fts.rank
 limit 100
 """
 
+# One row per article: the newest articles with mentions (walking the published_at
+# index), then each one's categories, terms and a sentence with its mentions marked
+# (crawler_mark, registered by the project's plugin), a body sentence first.
 LATEST_MENTIONS = """
+with recent as (
+  select a.id
+  from articles a
+  where exists (select 1 from mentions m where m.article_id = a.id)
+  order by a.published_at desc
+  limit 100
+)
 select
-  replace(substr(coalesce(a.published_local, a.published_at), 1, 16), 'T', ' ') as published,
+  a.published_at as published,
+  a.title,
+  crawler_mark(
+    (select snippet from mentions where article_id = a.id order by field = 'title', id limit 1),
+    (select json_group_array(text) from mentions where article_id = a.id)
+  ) as snippet,
+  (select group_concat(category, ', ') from (
+    select distinct category from mentions where article_id = a.id order by category
+  )) as categories,
+  (select group_concat(term, ', ') from (
+    select distinct term from mentions where article_id = a.id order by term
+  )) as terms,
   a.source,
   a.lang,
-  m.category,
-  m.term,
-  m.snippet,
-  a.title,
+  a.id as article,
   a.url
-from articles a
-join mentions m on m.article_id = a.id
-order by a.published_at desc, m.id
-limit 200
+from recent
+join articles a on a.id = recent.id
+order by a.published_at desc
 """
 
 WORLD_CRAFT_CITY_TIMELINE = """
@@ -85,7 +103,7 @@ with page as (
   limit 100 offset (max(coalesce(cast(nullif(:page, '') as integer), 1), 1) - 1) * 100
 )
 select
-  replace(substr(coalesce(a.published_local, a.published_at), 1, 16), 'T', ' ') as published,
+  a.published_at as published,
   a.source,
   a.lang,
   m.category,
@@ -105,6 +123,9 @@ select
   started_at,
   finished_at,
   status,
+  health,
+  health_reasons,
+  warnings,
   finish_reason,
   requests,
   items_new,
@@ -152,8 +173,9 @@ QUERIES = {
     },
     "latest_mentions": {
         "title": "Latest mentions",
-        "description": "Mentions of crafts, the World Craft City title and the World "
-        "Crafts Council, newest articles first.",
+        "description": "The newest articles that mention crafts, the World Craft City "
+        "title or the World Crafts Council: one row each, with its categories, the terms "
+        "found and a sentence with them marked.",
         "sql": LATEST_MENTIONS,
         "hide_sql": True,
     },
@@ -180,8 +202,9 @@ QUERIES = {
         "hide_sql": True,
     },
     "crawl_health": {
-        "title": "Crawl health per source",
-        "description": "One row per spider run: status, requests, new items, errors.",
+        "title": "Crawl runs",
+        "description": "One row per spider run: status, health verdict and its reasons, "
+        "requests, new items, errors. Each source's verdict is on /-/crawl-health.",
         "sql": CRAWL_HEALTH,
         "hide_sql": True,
     },

@@ -1,5 +1,6 @@
 """The project's Datasette plugin: inflection-aware search (fast on big match sets),
-highlighted snippets, article links and the chart page.
+highlighted snippets, article links, times in Almaty time, source names, the
+article page, and the chart, feed and crawl health pages.
 
 Loaded with ``--plugins-dir`` (``crawler serve`` does it), so it imports the
 project by absolute name only.
@@ -7,16 +8,27 @@ project by absolute name only.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from datasette import hookimpl
 from datasette.filters import FilterArguments
-from datasette.utils import await_me_maybe
+from datasette.utils import await_me_maybe, urlsafe_components
 from markupsafe import Markup, escape
 
+from crawler.datasette import highlight
+from crawler.datasette.article import page_vars, read_article
 from crawler.datasette.chart import chart_view
-from crawler.datasette.metadata import CHART_PATH
+from crawler.datasette.feeds import feed_view
+from crawler.datasette.health_page import health_view
+from crawler.datasette.names import source_name
+from crawler.datasette.pages import CHART_PATH, FEED_PATH, HEALTH_PATH, web_url
+from crawler.datasette.times import display_time, parse_time
+from crawler.sources.spec import load_specs
 from crawler.text.search import FTS_TABLE, match_expression, register_functions
 
 HIGHLIGHTED_COLUMNS = ("title", "snippet")
+SOURCE_COLUMNS = ("source", "spider")
 # Read the database through the OS page cache, which every connection shares:
 # SQLite's own cache (2 MB per connection) holds too little of the articles table
 # for counting and faceting thousands of search matches.
@@ -26,6 +38,7 @@ MMAP_BYTES = 1 << 30
 @hookimpl
 def prepare_connection(conn):
     register_functions(conn)
+    highlight.register_functions(conn)
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
@@ -110,10 +123,23 @@ def walk_newest_first(request, database, table, datasette):
     return [inner]
 
 
+def _is_time_column(column: str) -> bool:
+    return column in ("published", "published_local") or column.endswith("_at")
+
+
 @hookimpl
-def render_cell(row, value, column):
+def render_cell(row, value, column, database, datasette):
+    if isinstance(value, int) and column == "article" and database:
+        href = datasette.urls.row(database, "articles", str(value))
+        return Markup('<a href="{}">read here</a>').format(href)
     if not isinstance(value, str):
         return None
+    if _is_time_column(column) and parse_time(value):
+        return display_time(value)
+    if column in SOURCE_COLUMNS and value in {spec.name for spec in load_specs()}:
+        return Markup('<span title="{}">{}</span>').format(value, source_name(value))
+    if column == "url" and web_url(value):
+        return Markup('<a href="{}">{} ↗</a>').format(value, urlsplit(value).netloc)
     shown = None
     if column in HIGHLIGHTED_COLUMNS and "<mark>" in value:
         # Escape everything, then give back only the highlight tags.
@@ -123,16 +149,49 @@ def render_cell(row, value, column):
     columns = row.keys() if hasattr(row, "keys") else ()
     if column == "title" and "url" in columns:
         url = row["url"]
-        if isinstance(url, str) and url.startswith(("http://", "https://")):
+        if web_url(url):
             return Markup('<a href="{}">{}</a>').format(url, shown or value)
     return shown
 
 
 @hookimpl
+def extra_template_vars(table, view_name, request, datasette):
+    found = {"mentions_feed": datasette.urls.path(FEED_PATH)}
+    if view_name != "row" or table != "articles" or request is None:
+        return found
+
+    async def with_article():
+        database = datasette.get_database(route=request.url_vars["database"])
+        try:
+            (key,) = urlsafe_components(request.url_vars["pks"])
+            article_id = int(key)
+        except ValueError:
+            return found
+        article = await database.execute_fn(lambda conn: read_article(conn, article_id))
+        if article is None:
+            return found
+
+        def row_url(other: int) -> str:
+            return datasette.urls.row(database.name, "articles", str(other))
+
+        return {**found, "article": page_vars(article, row_url, datasette.urls.instance())}
+
+    return with_article
+
+
+@hookimpl
 def register_routes():
-    return [(rf"^{CHART_PATH}$", chart_view)]
+    return [
+        (rf"^{CHART_PATH}$", chart_view),
+        (f"^{re.escape(FEED_PATH)}$", feed_view),
+        (rf"^{HEALTH_PATH}$", health_view),
+    ]
 
 
 @hookimpl
 def menu_links(datasette):
-    return [{"href": datasette.urls.path(CHART_PATH), "label": "Mentions per month (chart)"}]
+    return [
+        {"href": datasette.urls.path(CHART_PATH), "label": "Mentions per month (chart)"},
+        {"href": datasette.urls.path(HEALTH_PATH), "label": "Crawl health per source"},
+        {"href": datasette.urls.path(FEED_PATH), "label": "Atom feed of new mentions"},
+    ]

@@ -127,7 +127,11 @@ def tables_metadata() -> dict[str, Any]:
                 "stats": "Scrapy's stats as JSON.",
             },
         },
-        "alerts": {"description": "Alert emails about new mentions, queued and sent."},
+        "alerts": {
+            "description": "Alerts about new mentions: one row per recipient, channel "
+            "(email, or a notification URL's key) and story, queued, sent, or seen "
+            "(the archive at a channel's quiet start)."
+        },
         FTS_TABLE: {"hidden": True},
         "search_vocab": {"hidden": True},
         "_migrations": {"hidden": True},

@@ -83,8 +83,9 @@ class AlertReport:
             f"{self.still_queued} queued"
         )
         if self.quiet_starts:
+            channels = "channel" if self.quiet_starts == 1 else "channels"
             text += (
-                f", {self.quiet_starts} channels started quietly "
+                f", {self.quiet_starts} {channels} started quietly "
                 "(one notice each, the archive marked seen)"
             )
         if self.unconfirmed:

@@ -65,6 +65,13 @@ def test_example_config_in_the_repo_is_valid() -> None:
         ("[defaults]\nmode = 'hourly'\n[[recipient]]\nemail = 'a@b.kz'\n", "mode:"),
         ("[[recipient]]\nemail = 'a@b.kz'\nname = \"x\\r\\nBcc: c@d.kz\"\n", "name:"),
         ("[recipients]\n", "unknown section 'recipients'"),
+        ("[[recipient]]\nemail = 'a@b.kz'\nnotify = ['tgram:token']\n", "notify 1: expected a"),
+        ("[[recipient]]\nemail = 'a@b.kz'\nnotify = ['json://h/ x']\n", "notify 1: expected a"),
+        (
+            "[[recipient]]\nemail = 'a@b.kz'\nnotify = ['json://h', 'json://h']\n",
+            "notify 2: listed",
+        ),
+        ("[defaults]\nnotify = ['json://h']\n[[recipient]]\nemail = 'a@b.kz'\n", "notify:"),
         ("[[recipient]\n", "s.toml: not valid TOML"),
     ],
 )
@@ -199,3 +206,88 @@ def test_rendering_is_byte_for_byte_reproducible_and_ascii() -> None:
     assert first == render_message(sample_batch(), sender=SENDER, now=NOW).as_bytes()
     assert all(b < 128 for b in first)
     assert b"Subject: =?utf-8?" in first
+
+
+LONG_HEADLINES = [
+    "В Алматы пройдёт международный фестиваль ремесел ALA CRAFT и выставка мастеров войлока",
+    "Акимат Алматы и Всемирный совет ремёсел подписали меморандум о сотрудничестве WCC-AISBL",
+    "Шеберлер киіз басу және кілем тоқу өнерін жас ұрпаққа үйретуде: қолөнер орталығы ашылды",
+    "Фестиваль ремесел ALA CRAFT собрал более тысячи мастеров из Казахстана Узбекистана и Кыргызстана",
+    "Алматыда Дүниежүзілік қолөнер қаласы мәртебесіне арналған ALA CRAFT фестивалі өтті",
+]
+
+
+def words_of_subject(batch: Batch) -> tuple[list[str], list[str]]:
+    """The subject's words as a reader's mail program decodes them, and as written."""
+    from email.parser import BytesParser
+    from email.policy import default
+
+    from crawler.alerts.render import subject_for
+
+    raw = render_message(batch, sender=SENDER, now=NOW).as_bytes()
+    decoded = BytesParser(policy=default).parsebytes(raw)["Subject"]
+    return str(decoded).split(), subject_for(batch, "26.11.2026").split()
+
+
+@pytest.mark.parametrize("headline", LONG_HEADLINES)
+@pytest.mark.parametrize("mode", ["immediate", "daily"])
+def test_long_cyrillic_subject_keeps_every_word_apart(headline: str, mode: str) -> None:
+    from dataclasses import replace
+
+    batch = sample_batch(mode)
+    batch = replace(batch, stories=(replace(batch.stories[0], title=headline), batch.stories[1]))
+    decoded, written = words_of_subject(batch)
+    assert decoded == written
+
+
+def test_folded_subjects_keep_their_spaces_whatever_the_words() -> None:
+    import random
+    from dataclasses import replace
+
+    words = [*LONG_HEADLINES[0].split(), "киіз", "қолөнер", "2026", "WCC", "«Шебер»", "—"]
+    rng = random.Random(7)
+    batch = sample_batch()
+    for _ in range(200):
+        title = " ".join(rng.choice(words) for _ in range(rng.randint(3, 30)))
+        one = replace(batch, stories=(replace(batch.stories[0], title=title),))
+        decoded, written = words_of_subject(one)
+        assert decoded == written, title
+
+
+def test_headlines_that_are_the_same_story() -> None:
+    from crawler.alerts.headline import headline_key
+
+    same = [
+        "Алматы получила статус Всемирного города ремёсел",
+        "«Алматы получила статус всемирного города ремесел»!",
+        "  АЛМАТЫ  получила статус — Всемирного города ремёсел. ",
+    ]
+    assert len({headline_key(t) for t in same}) == 1
+    assert headline_key(same[0]) != headline_key("Алматы получила статус Всемирного города")
+    # Too short to tell stories apart: never merged.
+    assert headline_key("Новости") is None
+    assert headline_key("(без заголовка)") is None
+    assert headline_key(None) is None
+
+
+def test_alert_settings_from_the_environment() -> None:
+    from crawler.alerts.settings import AlertSettings
+
+    default = AlertSettings.from_env({})
+    assert (default.max_stories, default.retry.total_seconds(), default.notify_timeout) == (
+        20,
+        60.0,
+        30.0,
+    )
+    given = AlertSettings.from_env(
+        {"CRAWLER_ALERT_MAX_STORIES": "5", "CRAWLER_ALERT_RETRY_SECONDS": "0.5"}
+    )
+    assert (given.max_stories, given.retry.total_seconds()) == (5, 0.5)
+    for name, value in [
+        ("CRAWLER_ALERT_MAX_STORIES", "many"),
+        ("CRAWLER_ALERT_MAX_STORIES", "201"),
+        ("CRAWLER_ALERT_RETRY_SECONDS", "nan"),
+        ("CRAWLER_ALERT_NOTIFY_TIMEOUT", "-3"),
+    ]:
+        with pytest.raises(ConfigError, match=f"^{name} must be a "):
+            AlertSettings.from_env({name: value})

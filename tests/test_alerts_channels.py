@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from crawler.alerts import Batch, Recipient, render_message, run_alerts
+from crawler.alerts import Batch, Recipient, render_message
 from crawler.alerts.channels import Channel, Message, Outcome
-from tests.test_alerts_smtp import NOW, SmtpSink, seed, subs, text_part
+from tests.test_alerts_smtp import NOW, SmtpSink, seed, send_all, subs, text_part
 
 
 class Unavailable(Exception):
@@ -90,11 +90,11 @@ def test_second_channel_gets_the_batches_email_gets(two_dbs) -> None:
     sink = SmtpSink()
     sink.start()
     try:
-        by_email = run_alerts(email_db, readers, sink.settings(), now=NOW)
+        by_email = send_all(email_db, readers, sink.settings(), now=NOW)
     finally:
         sink.stop()
     channel = RecordingChannel()
-    by_channel = run_alerts(recording_db, readers, None, now=NOW, channels=[channel])
+    by_channel = send_all(recording_db, readers, None, now=NOW, channels=[channel])
 
     assert (by_channel.messages_sent, by_channel.alerts_sent) == (2, 4)
     assert (by_email.messages_sent, by_email.alerts_sent) == (2, 4)
@@ -120,8 +120,8 @@ def test_classification_decides_retry_or_give_up(db) -> None:
     channel = RecordingChannel(
         {"chat:busy@example.kz": Unavailable, "chat:gone@example.kz": Refused}
     )
-    first = run_alerts(db, readers, None, now=NOW, channels=[channel])
-    assert (first.messages_sent, [r for r, _ in first.failures]) == (
+    first = send_all(db, readers, None, now=NOW, channels=[channel])
+    assert (first.messages_sent, [f.recipient for f in first.failures]) == (
         1,
         ["busy@example.kz", "gone@example.kz"],
     )
@@ -154,9 +154,9 @@ def test_classification_decides_retry_or_give_up(db) -> None:
     assert {status for status, *_ in rows("ok@example.kz")} == {"sent"}
 
     channel.fail.clear()  # the service is back
-    early = run_alerts(db, readers, None, now=NOW + timedelta(seconds=30), channels=[channel])
+    early = send_all(db, readers, None, now=NOW + timedelta(seconds=30), channels=[channel])
     assert early.messages_sent == 0  # still backing off
-    later = run_alerts(db, readers, None, now=NOW + timedelta(minutes=2), channels=[channel])
+    later = send_all(db, readers, None, now=NOW + timedelta(minutes=2), channels=[channel])
     assert later.messages_sent == 1
     assert [m.address for m in channel.sent] == ["chat:ok@example.kz", "chat:busy@example.kz"]
     assert {status for status, *_ in rows("busy@example.kz")} == {"sent"}

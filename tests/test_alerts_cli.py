@@ -47,7 +47,8 @@ def test_run_delivers_one_message_per_recipient_then_nothing(
     subs.write_text(SUBSCRIPTIONS, encoding="utf-8")
     env = {**NO_MAIL_ENV, **smtp.env(), "CRAWLER_SUBSCRIPTIONS": str(subs)}
 
-    first = run_cli("run", "--db", db, *replica_args(replica), env=env)
+    # --send-backlog: the first run sends the stories themselves, not the quiet-start notice.
+    first = run_cli("run", "--db", db, "--send-backlog", *replica_args(replica), env=env)
     assert first.returncode == 0, first.stderr
     assert "messages sent" in first.stdout
     everything = smtp.collector.messages("all@example.kz")
@@ -85,6 +86,10 @@ def test_run_without_smtp_keeps_alerts_queued_then_alerts_sends_them(
     sent = run_cli("alerts", "--db", db, env={**env, **smtp.env()})
     assert sent.returncode == 0, sent.stderr
     assert len(smtp.collector.received) == 1
+    # The first run was a quiet start: one notice about the archive, not the archive.
+    [notice] = smtp.collector.messages()
+    assert notice["Subject"].startswith("Мониторинг упоминаний ремёсел подключён: в архиве")
+    assert len(smtp.collector.received[0][2]) < 100_000
     assert run_cli("alerts", "--db", db, env={**env, **smtp.env()}).returncode == 0
     assert len(smtp.collector.received) == 1
 
@@ -114,16 +119,36 @@ def test_alerts_reports_an_outage_with_exit_1(tmp_path: Path) -> None:
         (["run"], {"SMTP_HOST": "h", "ALERT_FROM": "a@b.kz", "SMTP_PORT": "0"}, "SMTP_PORT"),
         (["alerts"], {}, "SMTP_HOST is not set"),
         (["alerts", "--subscriptions", "missing.toml"], {}, "subscriptions file not found"),
+        (["alerts", "--subscriptions", "URLS"], {}, "(a@b.kz): notify 2: Apprise does not know"),
+        (["run", "--subscriptions", "URLS"], {}, "(a@b.kz): notify 2: Apprise does not know"),
+        *[
+            (["alerts"], {"SMTP_HOST": "127.0.0.1", "ALERT_FROM": "a@b.kz", name: value}, name)
+            for name, value in [
+                ("CRAWLER_ALERT_MAX_STORIES", "0"),
+                ("CRAWLER_ALERT_MAX_STORIES", "2.5"),
+                ("CRAWLER_ALERT_RETRY_SECONDS", "-1"),
+                ("CRAWLER_ALERT_NOTIFY_TIMEOUT", "0"),
+                ("CRAWLER_ALERT_NOTIFY_TIMEOUT", "inf"),
+            ]
+        ],
+        (["alerts", "--send-backlog", "--skip-backlog"], {}, "choose one of them"),
     ],
 )
 def test_config_errors_exit_2_with_one_line(args, env, reason, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[[recipient]]\nemail = 'a@b.kz'\nmode = 'weekly'\n", encoding="utf-8")
-    args = [str(bad) if a == "BAD" else a for a in args]
+    urls = tmp_path / "urls.toml"
+    urls.write_text(
+        "[[recipient]]\nemail = 'a@b.kz'\n"
+        "notify = ['json://127.0.0.1/hook', 'nosuchservice://secret-token@host']\n",
+        encoding="utf-8",
+    )
+    args = [{"BAD": str(bad), "URLS": str(urls)}.get(a, a) for a in args]
     db = tmp_path / "x.db"
     result = run_cli(*args, "--db", str(db), env={**NO_MAIL_ENV, **env})
     assert result.returncode == 2, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
     assert len(errors) == 1 and reason in errors[0], result.stderr
     assert "Traceback" not in result.stderr
+    assert "secret-token" not in result.stderr  # a URL's secrets stay out of messages
     assert not db.exists()  # nothing was started

@@ -17,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from crawler.alerts import (
+    AlertReport,
     Recipient,
     SmtpSettings,
     Subscriptions,
@@ -185,6 +186,13 @@ def db(tmp_path: Path):
     database.close()
 
 
+def send_all(*args, **kwargs) -> AlertReport:
+    """The alert job with ``--send-backlog``: a channel's first run sends the
+    stories themselves, which is what these tests look at (the quiet start has
+    tests of its own in test_alerts_quiet_start.py)."""
+    return run_alerts(*args, send_backlog=True, **kwargs)
+
+
 def subs(*recipients: Recipient) -> Subscriptions:
     return Subscriptions(tuple(recipients), origin="test")
 
@@ -211,7 +219,7 @@ def test_message_content_and_cyrillic_encoding(db, smtp: SmtpSink, monkeypatch) 
         story_of=ids["wcc"],
     )
     reader = Recipient(email="aigerim@example.kz", name="Айгерим Сапарова")
-    report = run_alerts(db, subs(reader), smtp.settings(), now=NOW)
+    report = send_all(db, subs(reader), smtp.settings(), now=NOW)
 
     assert (report.queued_new, report.messages_sent, report.failures) == (3, 1, [])
     [(mail_from, rcpts, raw)] = smtp.collector.received
@@ -254,7 +262,7 @@ def test_message_content_and_cyrillic_encoding(db, smtp: SmtpSink, monkeypatch) 
         lang="kk",
         story_of=ids["wcc"],
     )
-    again = run_alerts(db, subs(reader), smtp.settings(), now=NOW + timedelta(hours=1))
+    again = send_all(db, subs(reader), smtp.settings(), now=NOW + timedelta(hours=1))
     assert (again.queued_new, again.messages_sent) == (0, 0)
     assert len(smtp.collector.received) == 1
 
@@ -269,7 +277,7 @@ def test_filters_choose_stories_per_recipient(db, smtp: SmtpSink) -> None:
         Recipient(email="nothing@example.kz", terms=("керамика",)),
         Recipient(email="all@example.kz"),
     )
-    report = run_alerts(db, readers, smtp.settings(), now=NOW)
+    report = send_all(db, readers, smtp.settings(), now=NOW)
     assert report.messages_sent == 5
 
     def titles(to: str) -> set[str]:
@@ -290,7 +298,7 @@ def test_daily_digest_waits_for_the_local_hour(db, smtp: SmtpSink) -> None:
     seed(db)
     reader = Recipient(email="digest@example.kz", mode="daily", digest_hour=9)
     evening = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # 20:00 in Almaty
-    first = run_alerts(db, subs(reader), smtp.settings(), now=evening)
+    first = send_all(db, subs(reader), smtp.settings(), now=evening)
     assert (first.queued_new, first.messages_sent) == (3, 0)
     due = db.execute("SELECT DISTINCT due_at FROM alerts").fetchall()
     assert due == [("2026-11-26T04:00:00Z",)]  # 09:00 the next morning in Almaty
@@ -304,16 +312,16 @@ def test_daily_digest_waits_for_the_local_hour(db, smtp: SmtpSink) -> None:
         source="arnapress",
         lang="kk",
     )
-    night = run_alerts(db, subs(reader), smtp.settings(), now=evening + timedelta(hours=8))
+    night = send_all(db, subs(reader), smtp.settings(), now=evening + timedelta(hours=8))
     assert (night.queued_new, night.messages_sent) == (1, 0)  # 04:00 local: still waiting
     assert smtp.collector.received == []
 
-    morning = run_alerts(db, subs(reader), smtp.settings(), now=evening + timedelta(hours=13))
+    morning = send_all(db, subs(reader), smtp.settings(), now=evening + timedelta(hours=13))
     assert (morning.messages_sent, morning.alerts_sent) == (1, 4)
     [msg] = smtp.collector.messages()
     assert msg["Subject"].startswith("Дайджест упоминаний ремёсел за 26.11.2026")
     assert "Кілем тоқу шеберлері" in text_part(msg)
-    later = run_alerts(db, subs(reader), smtp.settings(), now=evening + timedelta(hours=20))
+    later = send_all(db, subs(reader), smtp.settings(), now=evening + timedelta(hours=20))
     assert later.messages_sent == 0
 
 
@@ -322,9 +330,9 @@ def test_smtp_outage_across_two_runs_delivers_each_alert_once(db) -> None:
     sink = SmtpSink()  # not started: its port refuses connections
     readers = subs(Recipient(email="a@example.kz"), Recipient(email="b@example.kz"))
 
-    down = run_alerts(db, readers, sink.settings(), now=NOW)
+    down = send_all(db, readers, sink.settings(), now=NOW)
     assert down.messages_sent == 0
-    assert [r for r, _ in down.failures] == ["a@example.kz", "b@example.kz"]
+    assert [f.recipient for f in down.failures] == ["a@example.kz", "b@example.kz"]
     rows = db.execute("SELECT status, attempts, last_error, next_attempt_at FROM alerts").fetchall()
     assert {(s, a) for s, a, _, _ in rows} == {("queued", 1)}
     assert all("Connection refused" in e or "Errno" in e for _, _, e, _ in rows)
@@ -332,11 +340,11 @@ def test_smtp_outage_across_two_runs_delivers_each_alert_once(db) -> None:
 
     sink.start()
     try:
-        early = run_alerts(db, readers, sink.settings(), now=NOW + timedelta(seconds=30))
+        early = send_all(db, readers, sink.settings(), now=NOW + timedelta(seconds=30))
         assert early.messages_sent == 0  # still backing off
-        up = run_alerts(db, readers, sink.settings(), now=NOW + timedelta(minutes=2))
+        up = send_all(db, readers, sink.settings(), now=NOW + timedelta(minutes=2))
         assert (up.messages_sent, up.alerts_sent, up.failures) == (2, 6, [])
-        again = run_alerts(db, readers, sink.settings(), now=NOW + timedelta(hours=1))
+        again = send_all(db, readers, sink.settings(), now=NOW + timedelta(hours=1))
         assert again.messages_sent == 0
     finally:
         sink.stop()
@@ -356,7 +364,7 @@ def test_backoff_doubles_after_each_failure(db) -> None:
     when = NOW
     retries = []
     for _ in range(3):
-        run_alerts(db, readers, sink.settings(), now=when)
+        send_all(db, readers, sink.settings(), now=when)
         next_at = db.execute("SELECT max(next_attempt_at) FROM alerts").fetchone()[0]
         retries.append(datetime.fromisoformat(next_at.replace("Z", "+00:00")) - when)
         when = datetime.fromisoformat(next_at.replace("Z", "+00:00"))
@@ -371,12 +379,12 @@ def test_crash_between_send_and_mark_sends_no_second_copy(db, smtp: SmtpSink) ->
         raise RuntimeError("power cut after the server accepted the message")
 
     with pytest.raises(RuntimeError):
-        run_alerts(db, readers, smtp.settings(), now=NOW, after_deliver=crash)
+        send_all(db, readers, smtp.settings(), now=NOW, after_deliver=crash)
     assert len(smtp.collector.received) == 1
     assert db.execute("SELECT state FROM alert_sends").fetchall() == [("data",)]
     assert db.execute("SELECT DISTINCT status FROM alerts").fetchall() == [("sending",)]
 
-    after = run_alerts(db, readers, smtp.settings(), now=NOW + timedelta(minutes=5))
+    after = send_all(db, readers, smtp.settings(), now=NOW + timedelta(minutes=5))
     assert after.unconfirmed == 3
     assert after.messages_sent == 0
     assert len(smtp.collector.received) == 1, "the crashed send must not be repeated"
@@ -391,7 +399,7 @@ def test_crash_before_data_requeues_and_sends_once(db, smtp: SmtpSink) -> None:
     seed(db)
     readers = subs(Recipient(email="a@example.kz"))
     # A run that died after claiming its alerts but before talking to the server.
-    run_alerts(db, readers, None, now=NOW)  # queue only
+    send_all(db, readers, None, now=NOW)  # queue only
     alert_ids = [r[0] for r in db.execute("SELECT id FROM alerts")]
     db.execute(
         "INSERT INTO alert_sends (message_id, recipient, alert_ids, state, started_at) "
@@ -400,9 +408,9 @@ def test_crash_before_data_requeues_and_sends_once(db, smtp: SmtpSink) -> None:
     )
     db.execute("UPDATE alerts SET status = 'sending'")
 
-    soon = run_alerts(db, readers, smtp.settings(), now=NOW + timedelta(minutes=1))
+    soon = send_all(db, readers, smtp.settings(), now=NOW + timedelta(minutes=1))
     assert soon.messages_sent == 0  # might still be a live sender: left alone
-    later = run_alerts(db, readers, smtp.settings(), now=NOW + timedelta(minutes=11))
+    later = send_all(db, readers, smtp.settings(), now=NOW + timedelta(minutes=11))
     assert (later.requeued, later.messages_sent, later.alerts_sent) == (3, 1, 3)
     assert len(smtp.collector.received) == 1
 
@@ -416,7 +424,7 @@ def test_hostile_title_arrives_harmless(db, smtp: SmtpSink) -> None:
         mentions=[("crafts", "ремесленник", "Ремесленники")],
         source="arnapress",
     )
-    report = run_alerts(db, subs(Recipient(email="a@example.kz")), smtp.settings(), now=NOW)
+    report = send_all(db, subs(Recipient(email="a@example.kz")), smtp.settings(), now=NOW)
     assert report.messages_sent == 1
     [(_, rcpts, raw)] = smtp.collector.received
     assert rcpts == ["a@example.kz"]
@@ -442,7 +450,7 @@ def test_health_alert_reaches_every_recipient_with_the_next_send(db, smtp: SmtpS
         Recipient(email="digest@example.kz", mode="daily"),
         Recipient(email="quiet@example.kz", health=False),
     )
-    report = run_alerts(db, readers, smtp.settings(), now=NOW)
+    report = send_all(db, readers, smtp.settings(), now=NOW)
     assert report.messages_sent == 2
     assert smtp.collector.messages("quiet@example.kz") == []
     for to in ("ops@example.kz", "digest@example.kz"):
@@ -450,13 +458,13 @@ def test_health_alert_reaches_every_recipient_with_the_next_send(db, smtp: SmtpS
         assert msg["Subject"] == "Проблема со сбором новостей: akimat"
         assert "&lt;проверьте API&gt;" in html_part(msg)
         assert "<проверьте API>" in text_part(msg)
-    assert run_alerts(db, readers, smtp.settings(), now=NOW).messages_sent == 0
+    assert send_all(db, readers, smtp.settings(), now=NOW).messages_sent == 0
 
 
 def test_health_alert_without_recipients_waits(db, smtp: SmtpSink) -> None:
     enqueue_health_alert(db, "arnapress", "robots.txt недоступен")
-    assert run_alerts(db, subs(), smtp.settings(), now=NOW).messages_sent == 0
-    later = run_alerts(db, subs(Recipient(email="ops@example.kz")), smtp.settings(), now=NOW)
+    assert send_all(db, subs(), smtp.settings(), now=NOW).messages_sent == 0
+    later = send_all(db, subs(Recipient(email="ops@example.kz")), smtp.settings(), now=NOW)
     assert later.messages_sent == 1
     assert "robots.txt недоступен" in text_part(smtp.collector.messages()[0])
 
@@ -464,19 +472,19 @@ def test_health_alert_without_recipients_waits(db, smtp: SmtpSink) -> None:
 def test_dry_run_sends_and_marks_nothing(db, smtp: SmtpSink) -> None:
     seed(db)
     readers = subs(Recipient(email="a@example.kz"))
-    report = run_alerts(db, readers, smtp.settings(), now=NOW, dry_run=True)
+    report = send_all(db, readers, smtp.settings(), now=NOW, dry_run=True)
     assert report.queued_new == 3 and len(report.previews) == 1
     assert "Subject: Упоминания ремёсел" in report.previews[0]
     assert smtp.collector.received == []
     assert db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM alert_state").fetchone()[0] == 0
-    assert run_alerts(db, readers, smtp.settings(), now=NOW).messages_sent == 1
+    assert send_all(db, readers, smtp.settings(), now=NOW).messages_sent == 1
 
 
 def test_recipient_removed_from_subscriptions_is_not_mailed(db, smtp: SmtpSink) -> None:
     seed(db)
-    run_alerts(db, subs(Recipient(email="gone@example.kz")), None, now=NOW)
-    run_alerts(db, subs(Recipient(email="new@example.kz")), smtp.settings(), now=NOW)
+    send_all(db, subs(Recipient(email="gone@example.kz")), None, now=NOW)
+    send_all(db, subs(Recipient(email="new@example.kz")), smtp.settings(), now=NOW)
     assert smtp.collector.messages("gone@example.kz") == []
     statuses = db.execute(
         "SELECT DISTINCT status FROM alerts WHERE recipient = 'gone@example.kz'"

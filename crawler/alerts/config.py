@@ -30,11 +30,15 @@ _RECIPIENT_KEYS = {
     "sources",
     "terms",
     "health",
+    "notify",
 }
-_DEFAULT_KEYS = _RECIPIENT_KEYS - {"email", "name"}
+# A notification URL names one chat or endpoint: it belongs to one recipient.
+_DEFAULT_KEYS = _RECIPIENT_KEYS - {"email", "name", "notify"}
 # Deliberately strict: an address goes into a header, so nothing that could
 # break one (spaces, CR/LF, commas, angle brackets) gets through.
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+# An Apprise URL: a scheme, "://", then anything without spaces or control characters.
+_NOTIFY_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s\x00-\x1f\x7f]+$", re.IGNORECASE)
 
 
 class ConfigError(ValueError):
@@ -52,6 +56,7 @@ class Recipient:
     sources: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()  # casefolded
     health: bool = True  # also receive crawl health notices
+    notify: tuple[str, ...] = ()  # Apprise URLs (tgram://, json://, mailto:// …) besides email
 
     def wants(self, category: str, lang: str | None, source: str, term: str, text: str) -> bool:
         """Whether one mention passes every filter (an empty filter passes all)."""
@@ -177,7 +182,22 @@ def _recipient(values: dict[str, Any], where: str) -> Recipient:
         sources=_choices(values, "sources", tuple(s.name for s in load_specs()), where),
         terms=tuple(t.strip().casefold() for t in _strings(values, "terms", where)),
         health=health,
+        notify=_notify_urls(values, where),
     )
+
+
+def _notify_urls(values: dict[str, Any], where: str) -> tuple[str, ...]:
+    urls = [u.strip() for u in _strings(values, "notify", where)]
+    for number, url in enumerate(urls, 1):
+        # The URL may hold a bot token or a password: the message names its place only.
+        if not _NOTIFY_URL.match(url):
+            raise ConfigError(
+                f"{where}: notify {number}: expected a notification URL such as "
+                "tgram://BOT_TOKEN/CHAT_ID, json://host/path or mailto://user:pass@host"
+            )
+        if urls.index(url) != number - 1:
+            raise ConfigError(f"{where}: notify {number}: listed twice")
+    return tuple(urls)
 
 
 def _strings(values: dict[str, Any], key: str, where: str) -> list[str]:

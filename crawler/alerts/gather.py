@@ -1,16 +1,32 @@
-"""Reading what a batch of alert rows is about: stories, articles, snippets."""
+"""Reading what a batch of alert rows is about: stories, articles, snippets.
+
+Also where a message is kept short: stories with the same headline become one
+entry (the others listed as outlets), titles and snippets are clipped, and at
+most ``max_stories`` are listed, newest first; the rest are counted ("and N
+more") with a link to browse them.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from typing import Any
 
 import sqlite_utils
 
 from crawler.alerts.config import Recipient
+from crawler.alerts.headline import headline_key
 from crawler.alerts.outbox import parse_iso
 from crawler.alerts.render import Batch, HealthEntry, Outlet, StoryEntry
+from crawler.datasette.pages import feed_url
+
+# Enough for any real headline and sentence; a page that sends more is cut.
+TITLE_CHARS = 300
+SNIPPET_CHARS = 500
+URL_CHARS = 2000
+# Where "and N more" and the quiet start send readers: the latest mentions, newest first.
+BROWSE_PAGE = "latest_mentions"
 
 
 def datasette_base() -> str | None:
@@ -21,31 +37,99 @@ def datasette_base() -> str | None:
 
 
 def _is_web_url(value: str | None) -> bool:
-    return bool(value) and value.lower().startswith(("http://", "https://"))  # type: ignore[union-attr]
+    return (
+        bool(value)
+        and len(value) <= URL_CHARS  # type: ignore[arg-type]
+        and value.lower().startswith(("http://", "https://"))  # type: ignore[union-attr]
+    )
 
 
 def build_batch(
-    db: sqlite_utils.Database, recipient: Recipient, rows: list[dict[str, Any]]
+    db: sqlite_utils.Database,
+    recipient: Recipient,
+    rows: list[dict[str, Any]],
+    *,
+    max_stories: int | None = None,
 ) -> Batch:
     stories: list[StoryEntry] = []
     health: list[HealthEntry] = []
+    backlog: int | None = None
     base = datasette_base()
     for row in rows:
         if row["kind"] == "health":
             noticed = parse_iso(row["created_at"])
             assert noticed is not None
-            health.append(HealthEntry(row["source"] or "", row["reason"] or "", noticed))
+            health.append(
+                HealthEntry(
+                    _clip(row["source"] or "", 100),
+                    _clip(row["reason"] or "", SNIPPET_CHARS),
+                    noticed,
+                    alert_id=row["id"],
+                )
+            )
+        elif row["kind"] == "backlog":
+            backlog = (backlog or 0) + int(row["reason"] or 0)
         else:
             stories.append(_story(db, row, base))
+    stories = merge_same_headlines(stories)
     stories.sort(key=lambda s: (s.published_at is None, s.published_at), reverse=True)
+    listed = stories if max_stories is None else stories[:max_stories]
     return Batch(
         recipient=recipient.email,
         name=recipient.name,
         mode=recipient.mode,
         alert_ids=tuple(sorted(row["id"] for row in rows)),
-        stories=tuple(stories),
+        stories=tuple(listed),
         health=tuple(health),
+        more=len(stories) - len(listed),
+        browse_url=f"{base}/{BROWSE_PAGE}" if base else None,
+        feed_url=mentions_feed(base),
+        backlog=backlog,
     )
+
+
+def mentions_feed(base: str | None) -> str | None:
+    """The Atom feed of new mentions, next to the database ``base`` names
+    (``https://data.example.kz/crafts`` → ``https://data.example.kz/-/feeds/mentions.atom``)."""
+    if not base:
+        return None
+    root = base.rsplit("/", 1)[0] if base.count("/") > 2 else base
+    return feed_url(root)
+
+
+def list_fewer(batch: Batch, listed: int) -> Batch:
+    """The same batch listing only its first ``listed`` stories; the rest become "more"."""
+    listed = max(1, min(listed, len(batch.stories)))
+    return replace(
+        batch, stories=batch.stories[:listed], more=batch.more + len(batch.stories) - listed
+    )
+
+
+def merge_same_headlines(stories: list[StoryEntry]) -> list[StoryEntry]:
+    """One entry per headline: the first story keeps its place, the others'
+    articles join its other outlets and their alert rows go with it."""
+    merged: list[StoryEntry] = []
+    by_headline: dict[str, int] = {}
+    for story in stories:
+        key = headline_key(story.title)
+        if key is None or key not in by_headline:
+            if key is not None:
+                by_headline[key] = len(merged)
+            merged.append(story)
+            continue
+        first = merged[by_headline[key]]
+        seen = {(first.source, first.lang)} | {(o.source, o.lang) for o in first.other_outlets}
+        extra: list[Outlet] = []
+        for outlet in (Outlet(story.source, story.lang, story.url), *story.other_outlets):
+            if outlet.url and (outlet.source, outlet.lang) not in seen:
+                seen.add((outlet.source, outlet.lang))
+                extra.append(outlet)
+        merged[by_headline[key]] = replace(
+            first,
+            other_outlets=first.other_outlets + tuple(extra),
+            alert_ids=first.alert_ids + story.alert_ids,
+        )
+    return merged
 
 
 def _story(db: sqlite_utils.Database, row: dict[str, Any], base: str | None) -> StoryEntry:
@@ -63,6 +147,7 @@ def _story(db: sqlite_utils.Database, row: dict[str, Any], base: str | None) -> 
             [row["article_id"]],
         ).fetchone()
     snippet, highlight = mention if mention else ("", "")
+    stored = article is not None  # the article may have been deleted since
     if article is None:
         article = (row["article_id"], "", "", "", "", None, row["story_id"])
     article_id, source, lang, url, title, published_at, story_id = article
@@ -80,14 +165,20 @@ def _story(db: sqlite_utils.Database, row: dict[str, Any], base: str | None) -> 
                 others.append(Outlet(o_source, o_lang or "", o_url))
     return StoryEntry(
         story_id=story_id,
-        title=title or "(без заголовка)",
+        title=_clip(title or "(без заголовка)", TITLE_CHARS),
         source=source or "",
         lang=lang or "",
         url=url if _is_web_url(url) else "",
         published_at=parse_iso(published_at),
-        snippet=snippet or "",
-        highlight=highlight or "",
+        snippet=_clip(snippet or "", SNIPPET_CHARS),
+        highlight=_clip(highlight or "", SNIPPET_CHARS),
         categories=tuple(json.loads(row["categories"] or "[]")),
         other_outlets=tuple(others),
         datasette_url=f"{base}/stories/{story_id}" if base and story_id is not None else None,
+        article_datasette_url=f"{base}/articles/{article_id}" if base and stored else None,
+        alert_ids=(row["id"],),
     )
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,11 +1,13 @@
-"""The outbox: new mentions become ``alerts`` rows, one per recipient and story.
+"""The outbox: new mentions become ``alerts`` rows, one per recipient, channel and story.
 
 Which mentions are new is kept in ``alert_state`` as a watermark (the
 highest mention id and the latest ``found_at`` already considered), moved
 in the same transaction as the rows it produced, so a re-run adds nothing
 twice. Mentions whose ids were reused after an article update are caught by
-the ``found_at`` half; the unique (recipient, key) index makes looking at a
-mention twice harmless.
+the ``found_at`` half; the unique (recipient, channel, key) index makes looking
+at a mention twice harmless. Each channel of a recipient (email, each
+notification URL) has its own rows, so each goes out, fails and is retried on
+its own.
 
 Functions here run inside the caller's transaction (no commits) except the
 public :func:`enqueue_health_alert`, which commits its own row.
@@ -14,13 +16,14 @@ public :func:`enqueue_health_alert`, which commits its own row.
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
 
+from crawler.alerts.backlog import mark_started, quiet_start, started
+from crawler.alerts.candidates import MENTIONS_SQL, Candidate, candidates_for, insert_story_alert
 from crawler.alerts.config import Recipient, Subscriptions
 from crawler.store.db import transaction
 from crawler.text.dates import ALMATY, iso_utc
@@ -64,78 +67,86 @@ def _set_state(db: sqlite_utils.Database, name: str, value: str) -> None:
     db.execute("INSERT OR REPLACE INTO alert_state (name, value) VALUES (?, ?)", [name, value])
 
 
-@dataclass
-class _Candidate:
-    story_id: int | None
-    article_id: int
-    mention_id: int
-    from_body: bool
-    categories: set[str]
+ChannelKeys = Callable[[Recipient], Sequence[str]]
+# Rows that mean "this recipient's channel has had (or will have) this story".
+_HEADLINE_TAKEN = ("sending", "sent", "unconfirmed", "seen", "duplicate")
+
+
+def email_only(recipient: Recipient) -> Sequence[str]:
+    return ("email",)
 
 
 def enqueue_new_mentions(
-    db: sqlite_utils.Database, subs: Subscriptions, now: datetime, *, skip: bool = False
+    db: sqlite_utils.Database,
+    subs: Subscriptions,
+    now: datetime,
+    *,
+    channel_keys: ChannelKeys = email_only,
+    send_backlog: bool = False,
 ) -> int:
-    """Turn the mentions found since the last call into alert rows; return how many.
+    """Turn the mentions found since the last call into alert rows, one per
+    recipient, channel and story; return how many were queued.
 
-    With no recipients nothing is read and the watermark stays, so the first
-    recipient configured later still hears about these mentions. ``skip``
-    moves the watermark without queueing anything (to start without a backlog).
+    A channel never started gets a quiet start (see :mod:`crawler.alerts.backlog`)
+    unless ``send_backlog``. With no recipients nothing is read and the
+    watermark stays, so the first recipient configured later gets the quiet start.
     """
-    if not subs.recipients and not skip:
+    if not subs.recipients:
         return 0
     through_id = int(_state(db, "mentions_through_id", "0"))
     through_at = _state(db, "mentions_through_found_at", "")
     rows = db.execute(
-        "SELECT m.id, m.article_id, m.category, m.term, m.text, m.field, m.found_at, "
-        "a.source, a.lang, a.story_id "
-        "FROM mentions m JOIN articles a ON a.id = m.article_id "
-        "WHERE m.id > ? OR m.found_at >= ? ORDER BY m.id",
+        f"{MENTIONS_SQL} WHERE m.id > ? OR m.found_at >= ? ORDER BY m.id",
         [through_id, through_at or "9999"],
     ).fetchall()
-    if not rows:
-        return 0
-    _set_state(db, "mentions_through_id", str(max(through_id, max(r[0] for r in rows))))
-    _set_state(db, "mentions_through_found_at", max([through_at, *(r[6] or "" for r in rows)]))
-    if skip:
-        return 0
+    if rows:
+        _set_state(db, "mentions_through_id", str(max(through_id, max(r[0] for r in rows))))
+        _set_state(db, "mentions_through_found_at", max([through_at, *(r[6] or "" for r in rows)]))
+    # Before any watermark, what is new is the whole archive.
+    archive = rows if through_id == 0 and not through_at else None
     created = 0
-    stamp = iso_utc(now)
     for recipient in subs.recipients:
-        candidates: dict[str, _Candidate] = {}
-        for mid, article_id, category, term, text, field, _found, source, lang, story_id in rows:
-            if not recipient.wants(category, lang, source, term or "", text or ""):
-                continue
-            key = f"story:{story_id}" if story_id is not None else f"article:{article_id}"
-            found = candidates.get(key)
-            if found is None:
-                found = candidates[key] = _Candidate(
-                    story_id, article_id, mid, field == "body", set()
-                )
-            elif field == "body" and not found.from_body:
-                # A sentence from the body says more than the title repeated.
-                found.article_id, found.mention_id, found.from_body = article_id, mid, True
-            found.categories.add(category)
-        due = iso_utc(due_time(recipient, now))
-        for key, c in candidates.items():
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO alerts (recipient, kind, key, story_id, article_id, "
-                "mention_id, categories, mode, created_at, due_at, status, attempts) "
-                "VALUES (?, 'story', ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0)",
-                [
-                    recipient.email,
-                    key,
-                    c.story_id,
-                    c.article_id,
-                    c.mention_id,
-                    json.dumps(sorted(c.categories)),
-                    recipient.mode,
-                    stamp,
-                    due,
-                ],
-            )
-            created += cursor.rowcount
+        fresh = candidates_for(recipient, rows)
+        for channel in channel_keys(recipient):
+            if not started(db, recipient.email, channel):
+                if not send_backlog:
+                    if archive is None:
+                        archive = db.execute(f"{MENTIONS_SQL} ORDER BY m.id").fetchall()
+                    quiet_start(db, recipient, channel, candidates_for(recipient, archive), now)
+                    continue
+                mark_started(db, recipient, channel, now)
+            created += _queue(db, recipient, channel, fresh, now)
     return created
+
+
+def _queue(
+    db: sqlite_utils.Database,
+    recipient: Recipient,
+    channel: str,
+    fresh: dict[str, Candidate],
+    now: datetime,
+) -> int:
+    due = due_time(recipient, now)
+    created = 0
+    for key, candidate in fresh.items():
+        status = "queued"
+        if candidate.headline and _headline_taken(db, recipient.email, channel, candidate.headline):
+            status = "duplicate"  # another story with this headline already reached them
+        added = insert_story_alert(
+            db, recipient, channel, key, candidate, status=status, now=now, due=due
+        )
+        created += added if status == "queued" else 0
+    return created
+
+
+def _headline_taken(db: sqlite_utils.Database, recipient: str, channel: str, headline: str) -> bool:
+    marks = ",".join("?" * len(_HEADLINE_TAKEN))
+    row = db.execute(
+        f"SELECT 1 FROM alerts WHERE recipient = ? AND channel = ? AND headline = ? "  # noqa: S608 placeholders-only IN list
+        f"AND status IN ({marks}) LIMIT 1",
+        [recipient, channel, headline, *_HEADLINE_TAKEN],
+    ).fetchone()
+    return row is not None
 
 
 def enqueue_health_alert(db: sqlite_utils.Database, source: str, reason: str) -> None:
@@ -152,15 +163,20 @@ def enqueue_health_alert(db: sqlite_utils.Database, source: str, reason: str) ->
     stamp = iso_utc(now)
     with transaction(db):
         db.execute(
-            "INSERT OR IGNORE INTO alerts (recipient, kind, key, source, reason, mode, "
+            "INSERT OR IGNORE INTO alerts (recipient, channel, kind, key, source, reason, mode, "
             "created_at, due_at, status, attempts) "
-            "VALUES (?, 'health', ?, ?, ?, 'immediate', ?, ?, 'queued', 0)",
-            [BROADCAST, key, source, reason, stamp, stamp],
+            "VALUES (?, ?, 'health', ?, ?, ?, 'immediate', ?, ?, 'queued', 0)",
+            [BROADCAST, BROADCAST, key, source, reason, stamp, stamp],
         )
 
 
-def fan_out_health(db: sqlite_utils.Database, subs: Subscriptions, now: datetime) -> int:
-    """Copy waiting health notices to each recipient; return the copies made."""
+def fan_out_health(
+    db: sqlite_utils.Database,
+    subs: Subscriptions,
+    now: datetime,
+    channel_keys: ChannelKeys = email_only,
+) -> int:
+    """Copy waiting health notices to each recipient's channels; return the copies made."""
     targets = [r for r in subs.recipients if r.health]
     if not targets:
         return 0
@@ -172,29 +188,35 @@ def fan_out_health(db: sqlite_utils.Database, subs: Subscriptions, now: datetime
     made = 0
     for alert_id, key, source, reason, created_at in waiting:
         for r in targets:
-            made += db.execute(
-                "INSERT OR IGNORE INTO alerts (recipient, kind, key, source, reason, mode, "
-                "created_at, due_at, status, attempts) "
-                "VALUES (?, 'health', ?, ?, ?, 'immediate', ?, ?, 'queued', 0)",
-                [r.email, key, source, reason, created_at, iso_utc(now)],
-            ).rowcount
+            for channel in channel_keys(r):
+                made += db.execute(
+                    "INSERT OR IGNORE INTO alerts (recipient, channel, kind, key, source, "
+                    "reason, mode, created_at, due_at, status, attempts) "
+                    "VALUES (?, ?, 'health', ?, ?, ?, 'immediate', ?, ?, 'queued', 0)",
+                    [r.email, channel, key, source, reason, created_at, iso_utc(now)],
+                ).rowcount
         db.execute("UPDATE alerts SET status = 'fanned_out' WHERE id = ?", [alert_id])
     return made
 
 
-def due_alerts(db: sqlite_utils.Database, now: datetime) -> dict[str, list[dict[str, Any]]]:
-    """Queued rows that may go out now, grouped by recipient (oldest first)."""
+def due_alerts(
+    db: sqlite_utils.Database, now: datetime, *, ignore_backoff: bool = False
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Queued rows that may go out now, grouped by recipient and channel (oldest
+    first). ``ignore_backoff``: a failed row is due again at once (a person ran
+    ``crawler alerts``); a digest still waits for its hour."""
     stamp = iso_utc(now)
+    retry_at = "9999" if ignore_backoff else stamp
     cursor = db.execute(
         "SELECT * FROM alerts WHERE status = 'queued' AND recipient != ? AND due_at <= ? "
-        "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY recipient, id",
-        [BROADCAST, stamp, stamp],
+        "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY recipient, channel, id",
+        [BROADCAST, stamp, retry_at],
     )
     names = [d[0] for d in cursor.description]
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in cursor.fetchall():
         record = dict(zip(names, row, strict=True))
-        groups.setdefault(record["recipient"], []).append(record)
+        groups.setdefault((record["recipient"], record["channel"]), []).append(record)
     return groups
 
 

@@ -25,31 +25,22 @@ then shows as ``unconfirmed``.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from crawler.alerts.channels.base import Channel, Message
+from crawler.alerts.channels.base import Channel, Message, Outcome
 from crawler.store.db import Rollback, transaction
 from crawler.text.dates import iso_utc
 
 RETRY_CAP = timedelta(hours=6)
 
 
-def retry_base() -> timedelta:
-    """``CRAWLER_ALERT_RETRY_SECONDS``: the first retry delay (default 60 s), doubled
-    after each further failure up to six hours."""
-    raw = os.environ.get("CRAWLER_ALERT_RETRY_SECONDS", "").strip()
-    try:
-        return timedelta(seconds=max(0.0, float(raw))) if raw else timedelta(seconds=60)
-    except ValueError:
-        return timedelta(seconds=60)
-
-
 def backoff(attempts: int, base: timedelta) -> timedelta:
-    return min(base * (2 ** max(0, attempts - 1)), RETRY_CAP)
+    """The wait after the ``attempts``-th failure: ``base`` (``CRAWLER_ALERT_RETRY_SECONDS``),
+    doubled after each further failure, at most six hours."""
+    return min(min(base, RETRY_CAP) * 2 ** min(max(0, attempts - 1), 30), RETRY_CAP)
 
 
 def reconcile(db: sqlite_utils.Database, now: datetime, stale: timedelta) -> tuple[int, int]:
@@ -94,16 +85,18 @@ def _set_status(
     ).rowcount
 
 
-def claim(db: sqlite_utils.Database, msg: Message, ids: list[int], now: datetime) -> int:
+def claim(
+    db: sqlite_utils.Database, msg: Message, ids: list[int], now: datetime, channel: str
+) -> int:
     """Write the log row and claim the alerts; return the log id, or 0 if another
     sender claimed some of them first."""
     marks = ",".join("?" * len(ids))
     try:
         with transaction(db):
             log_id = db.execute(
-                "INSERT INTO alert_sends (message_id, recipient, alert_ids, subject, state, "
-                "started_at) VALUES (?, ?, ?, ?, 'sending', ?)",
-                [msg.message_id, msg.to, json.dumps(ids), msg.subject, iso_utc(now)],
+                "INSERT INTO alert_sends (message_id, recipient, channel, alert_ids, subject, "
+                "state, started_at) VALUES (?, ?, ?, ?, ?, 'sending', ?)",
+                [msg.message_id, msg.to, channel, json.dumps(ids), msg.subject, iso_utc(now)],
             ).lastrowid
             claimed = db.execute(
                 f"UPDATE alerts SET status = 'sending', message_id = ? "  # noqa: S608 placeholders-only IN list
@@ -124,6 +117,7 @@ def send_claimed(
     ids: list[int],
     log_id: int,
     now: datetime,
+    retry: timedelta,
     after_deliver: Callable[[], None] | None = None,
 ) -> str | None:
     """Deliver one claimed message and record the outcome; return the error or None."""
@@ -138,7 +132,7 @@ def send_claimed(
         channel.send(msg, entering_data)
     except channel.failures as exc:
         error = channel.describe(exc)
-        _failed(db, log_id, ids, error, now, permanent=channel.classify(exc) == "permanent")
+        _failed(db, log_id, ids, error, now, retry, outcome=channel.classify(exc))
         return error
     if after_deliver is not None:
         after_deliver()  # tests use this to stand for a crash between send and mark
@@ -160,15 +154,16 @@ def _failed(
     ids: list[int],
     error: str,
     now: datetime,
+    retry: timedelta,
     *,
-    permanent: bool,
+    outcome: Outcome,
 ) -> None:
     stamp = iso_utc(now)
-    base = retry_base()
+    status = {"retry": "queued", "permanent": "rejected", "unconfirmed": "unconfirmed"}[outcome]
     with transaction(db):
         db.execute(
-            "UPDATE alert_sends SET state = 'failed', finished_at = ?, error = ? WHERE id = ?",
-            [stamp, error, log_id],
+            "UPDATE alert_sends SET state = ?, finished_at = ?, error = ? WHERE id = ?",
+            ["unconfirmed" if outcome == "unconfirmed" else "failed", stamp, error, log_id],
         )
         for alert_id, attempts in db.execute(
             f"SELECT id, attempts FROM alerts WHERE id IN ({','.join('?' * len(ids))})",  # noqa: S608 placeholders-only IN list
@@ -179,18 +174,20 @@ def _failed(
                 "UPDATE alerts SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ? "
                 "WHERE id = ?",
                 [
-                    "rejected" if permanent else "queued",
+                    status,
                     attempts,
                     error,
-                    None if permanent else iso_utc(now + backoff(attempts, base)),
+                    iso_utc(now + backoff(attempts, retry)) if status == "queued" else None,
                     alert_id,
                 ],
             )
 
 
-def fail_unclaimed(db: sqlite_utils.Database, ids: list[int], error: str, now: datetime) -> None:
-    """Count a failed attempt for alerts not tried because their channel is unreachable."""
-    base = retry_base()
+def fail_unclaimed(
+    db: sqlite_utils.Database, ids: list[int], error: str, now: datetime, retry: timedelta
+) -> None:
+    """Count a failed attempt for alerts not tried because their channel is unreachable
+    (or an earlier part of their message failed): they wait for the same retry."""
     with transaction(db):
         for alert_id, attempts in db.execute(
             f"SELECT id, attempts FROM alerts WHERE id IN ({','.join('?' * len(ids))}) "  # noqa: S608 placeholders-only IN list
@@ -200,5 +197,5 @@ def fail_unclaimed(db: sqlite_utils.Database, ids: list[int], error: str, now: d
             attempts = (attempts or 0) + 1
             db.execute(
                 "UPDATE alerts SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                [attempts, error, iso_utc(now + backoff(attempts, base)), alert_id],
+                [attempts, error, iso_utc(now + backoff(attempts, retry)), alert_id],
             )

@@ -8,7 +8,12 @@ from pathlib import Path
 import click
 
 from crawler.alerts import SmtpSettings, Subscriptions, run_alerts
-from crawler.cli.alerts import echo_report, load_alert_config, subscriptions_option
+from crawler.cli.alerts import (
+    echo_report,
+    load_alert_config,
+    send_backlog_option,
+    subscriptions_option,
+)
 from crawler.cli.options import (
     chosen_sources,
     parse_settings,
@@ -30,17 +35,22 @@ EXIT_LOCKED = 0
 @sources_option
 @settings_option
 @subscriptions_option
+@send_backlog_option
 @verbose_option
 def command(
     db: Path,
     sources: str | None,
     scrapy_settings: tuple[str, ...],
     subscriptions: Path | None,
+    send_backlog: bool,
     verbose: bool,
 ) -> None:
     """The scheduled job: crawl incrementally, process, send alerts; print a summary.
 
-    A second run started while one is still going exits at once (code 0).
+    Alerts that failed wait for their retry time (CRAWLER_ALERT_RETRY_SECONDS,
+    60 s by default, doubled after each failure up to 6 h); `crawler alerts`
+    sends them at once. A second run started while one is still going exits
+    at once (code 0).
 
     Example: crawler run --db crafts.db
     """
@@ -52,7 +62,7 @@ def command(
         with run_lock(db):
             summaries = crawl_job(db, chosen, overrides=overrides, verbose=verbose)
             ok = report(summaries)
-            send_alerts(db, subs, smtp)
+            send_alerts(db, subs, smtp, send_backlog=send_backlog)
     except LockHeld as exc:
         click.echo(f"skipped: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
@@ -60,13 +70,15 @@ def command(
         sys.exit(1)
 
 
-def send_alerts(db: Path, subs: Subscriptions, smtp: SmtpSettings | None) -> None:
-    """Queue and send alerts; a mail outage leaves them queued for the next run."""
+def send_alerts(
+    db: Path, subs: Subscriptions, smtp: SmtpSettings | None, *, send_backlog: bool = False
+) -> None:
+    """Queue and send alerts; an outage leaves them queued for a later run."""
     if not subs.recipients:
         click.echo("alerts: no recipients (no subscriptions file and ALERT_TO not set)")
         return
     database = open_db(db)
     try:
-        echo_report(run_alerts(database, subs, smtp))
+        echo_report(run_alerts(database, subs, smtp, send_backlog=send_backlog))
     finally:
         database.close()

@@ -15,7 +15,6 @@ import json
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from datasette.utils.asgi import Request, Response
 from markupsafe import escape
@@ -29,22 +28,12 @@ from crawler.datasette.names import (
     source_name,
     source_site,
 )
-from crawler.datasette.pages import FEED_PATH, database_for, web_url
+from crawler.datasette.pages import database_for, feed_url, web_url
 from crawler.datasette.times import display_time, parse_time
 
 FEED_SIZE = 50
 FILTERS = ("category", "term", "source")
 SITE_TITLE = "Crafts in Kazakh news"
-
-
-def feed_url(
-    base: str, category: str | None = None, term: str | None = None, source: str | None = None
-) -> str:
-    """The address of the mentions feed under ``base``, where Datasette is served
-    (its root, e.g. ``https://data.example.kz``), narrowed by what is given."""
-    given = {"category": category, "term": term, "source": source}
-    query = urlencode({k: v for k, v in given.items() if v})
-    return base.rstrip("/") + FEED_PATH + (f"?{query}" if query else "")
 
 
 def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:

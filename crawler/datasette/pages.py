@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 CHART_PATH = "/-/mentions-chart"
 FEED_PATH = "/-/feeds/mentions.atom"
+
+
+def feed_url(
+    base: str, category: str | None = None, term: str | None = None, source: str | None = None
+) -> str:
+    """The address of the mentions feed under ``base``, where Datasette is served
+    (its root, e.g. ``https://data.example.kz``), narrowed by what is given."""
+    given = {"category": category, "term": term, "source": source}
+    query = urlencode({k: v for k, v in given.items() if v})
+    return base.rstrip("/") + FEED_PATH + (f"?{query}" if query else "")
+
+
 HEALTH_PATH = "/-/crawl-health"
 
 

@@ -1,10 +1,11 @@
-"""What the outbox needs from a channel (email, and later chat or push services).
+"""What the outbox needs from a channel (email, and chat or push services through Apprise).
 
-The job renders each due batch with :meth:`Channel.render`, writes the send
-log, and calls :meth:`Channel.send`; what a failure means for the queued
-alerts (try again later, or give up) is the channel's call, through
-:meth:`Channel.classify`. The send log, backoff and at-most-once bookkeeping
-stay in :mod:`crawler.alerts.send`, the same for every channel.
+The job renders each due batch with :meth:`Channel.render_all` (one message,
+or several parts), writes the send log, and calls :meth:`Channel.send` for
+each; what a failure means for the queued alerts (try again later, give up,
+or "may have arrived") is the channel's call, through :meth:`Channel.classify`.
+The send log, backoff and at-most-once bookkeeping stay in
+:mod:`crawler.alerts.send`, the same for every channel.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any, ClassVar, Literal
 from crawler.alerts.config import Recipient
 from crawler.alerts.render import Batch
 
-Outcome = Literal["retry", "permanent"]
+# retry: not delivered, try again after the backoff; permanent: refused for good;
+# unconfirmed: the other side may have it (a timeout after sending), so never resent.
+Outcome = Literal["retry", "permanent", "unconfirmed"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class Message:
     message_id: str  # the same recipient and alerts give the same id: the log's key
     text: str  # the plain-text body, for dry-run previews
     payload: Any  # what the channel transmits (an EmailMessage for email)
+    size: int = 0  # bytes on the wire (or characters, where the service counts those)
+    alert_ids: tuple[int, ...] | None = None  # the rows this part carries; None: the whole batch
 
 
 class Channel(ABC):
@@ -43,9 +48,30 @@ class Channel(ABC):
     def address(self, recipient: Recipient) -> str | None:
         """The recipient's address on this channel, or None when they are not on it."""
 
+    @property
+    def key(self) -> str:
+        """The channel as the outbox stores it (``alerts.channel``): one set of rows,
+        one backoff, per recipient and key."""
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """The channel as summaries name it; never holds a secret."""
+        return self.name
+
+    def not_ready(self) -> str | None:
+        """Why the channel cannot send now (e.g. SMTP is not configured), or None.
+        Its alerts then wait, queued."""
+        return None
+
     @abstractmethod
     def render(self, batch: Batch, now: datetime) -> Message:
         """The message for one batch; pure, so it can be compared with golden files."""
+
+    def render_all(self, batch: Batch, now: datetime) -> list[Message]:
+        """The batch as messages sent one after another (a service with a length
+        limit splits it); each part names the alert rows it carries."""
+        return [self.render(batch, now)]
 
     @abstractmethod
     def send(self, message: Message, before_handoff: Callable[[], None]) -> None:
@@ -54,7 +80,8 @@ class Channel(ABC):
 
     @abstractmethod
     def classify(self, exc: BaseException) -> Outcome:
-        """``retry``: keep the alerts queued with backoff; ``permanent``: reject them."""
+        """``retry``: keep the alerts queued with backoff; ``permanent``: reject them;
+        ``unconfirmed``: they may have been delivered, so they are not sent again."""
 
     def describe(self, exc: BaseException) -> str:
         """The error as stored in ``last_error`` and shown in the run summary."""

@@ -202,6 +202,9 @@ class EmailChannel(Channel):
     def address(self, recipient: Recipient) -> str | None:
         return recipient.email
 
+    def not_ready(self) -> str | None:
+        return None if self.settings else "SMTP is not configured (set SMTP_HOST)"
+
     def render(self, batch: Batch, now: datetime) -> Message:
         msg = render_message(batch, sender=self.sender, now=now)
         body = msg.get_body(("plain",))
@@ -213,6 +216,7 @@ class EmailChannel(Channel):
             message_id=str(msg["Message-ID"]),
             text=body.get_content(),
             payload=msg,
+            size=len(msg.as_bytes()),
         )
 
     def send(self, message: Message, before_handoff: Callable[[], None]) -> None:
@@ -246,11 +250,3 @@ class EmailChannel(Channel):
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
-
-
-def email_channels(settings: SmtpSettings | None, *, dry_run: bool = False) -> list[Channel]:
-    """The email channel for a run: none when SMTP is off, except for a dry run,
-    which renders with ALERT_FROM from the environment and sends nothing."""
-    if dry_run:
-        return [EmailChannel(settings, sender=sender_from_env())]
-    return [EmailChannel(settings)] if settings is not None else []

@@ -76,7 +76,7 @@ def test_scrapyd_conf_keeps_the_api_local_and_names_every_directory() -> None:
     assert scrapyd.getint("max_proc") >= 2  # both spiders at once
 
 
-def test_scrapyd_cron_schedules_both_spiders_and_sends_alerts() -> None:
+def test_scrapyd_cron_schedules_every_spider_and_sends_alerts() -> None:
     schedule, alerts = cron_lines("scrapyd.crontab")
     assert len(schedule) == len(alerts) == 6
     assert "/schedule.json -d project=crawler " in schedule[5]

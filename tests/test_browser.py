@@ -98,7 +98,9 @@ def server(replica, tmp_path_factory) -> Iterator[Served]:
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+        pytest.fail(
+            "chromium is not installed: apt-get install chromium (.ci/run does)", pytrace=False
+        )
     profile = tmp_path / "profile"
     profile.mkdir(exist_ok=True)
     return subprocess.run(

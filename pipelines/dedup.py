@@ -12,6 +12,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ArticleItem
+from crawler.store.digests import DigestSet, digest64
 from crawler.text.urls import canonical_url
 
 
@@ -23,9 +24,10 @@ class DedupPipeline:
     def __init__(self, stats: StatsCollector, db_path: str) -> None:
         self.stats = stats
         self.db_path = db_path
-        # This run's URLs and body hashes (earlier runs' are looked up in the database).
-        self.seen_urls: set[str] = set()
-        self.seen_bodies: set[str] = set()
+        # 64-bit digests in compact sets, not the strings: a large backfill
+        # grows this run's memory by 16 bytes an article.
+        self.seen_urls = DigestSet()
+        self.seen_bodies = DigestSet()
         self.conn: sqlite3.Connection | None = None
 
     @classmethod
@@ -45,13 +47,13 @@ class DedupPipeline:
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         url = item.url = canonical_url(item.url)
-        if url in self.seen_urls:
+        url_key = digest64(url)
+        if not self.seen_urls.add(url_key):
             self.stats.inc_value("crawler/dropped/duplicate_url")
             raise DropItem(f"already seen in this run: {url}")
-        self.seen_urls.add(url)
         body_hash = item.extra["body_hash"] = text_hash(item.body)
         item.extra["content_hash"] = text_hash(item.title, item.body)
-        body_key = f"{item.source}\n{body_hash}"
+        body_key = digest64(f"{item.source}\n{body_hash}")
         other = (
             "an earlier article of this run"
             if body_key in self.seen_bodies

@@ -43,6 +43,7 @@ from twisted.python.failure import Failure
 from crawler.spiders import govkz
 from crawler.spiders.base import SourceSpider, next_quiet_pages
 from crawler.spiders.discovery import body_start
+from crawler.store.digests import DigestSet, digest64
 
 # Re-exported: tests and tools import them from here.
 article_from_api = govkz.article_from_api
@@ -90,7 +91,7 @@ class GovkzSpider(SourceSpider):
         self.dead_langs: set[str] = set()
         # Article URLs yielded in this run: a version listed under two languages
         # (an untranslated item) is stored once.
-        self.seen: set[str] = set()
+        self.seen = DigestSet()
 
     # --- headers -----------------------------------------------------------------
     @cached_property
@@ -387,8 +388,7 @@ class GovkzSpider(SourceSpider):
                 continue
             lang = govkz.real_lang(entry, asked)
             url = self.article_url(item_id, lang)
-            first_time = url not in self.seen
-            self.seen.add(url)
+            first_time = self.seen.add(digest64(url))
             repeated += not first_time
             # Known under its real language: an untranslated item is not new again.
             if self.is_known(url):

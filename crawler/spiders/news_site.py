@@ -37,6 +37,7 @@ from crawler.spiders.base import SourceSpider, next_quiet_pages
 from crawler.spiders.site_state import MISSING as MISSING_STATUSES
 from crawler.spiders.site_state import SiteState
 from crawler.store.db import open_db, transaction, utc_now
+from crawler.store.digests import DigestSet, digest64
 from crawler.text.urls import canonical_url, is_web_url, join_url, same_site
 
 FEED_LINKS = (
@@ -63,7 +64,7 @@ class NewsSiteSpider(SourceSpider):
         self.rules = load_rules(self.name)
         self.min_body = settings.getint("CRAWLER_MIN_BODY_CHARS", 200)
         self.hint_recheck_hours = settings.getfloat("CRAWLER_HINT_RECHECK_HOURS", 24.0)
-        self.queued: set[str] = set()
+        self.queued = DigestSet()
         self.shapes = links.ShapeStats(settings.getint("CRAWLER_DISCOVERY_SHAPE_MISSES", 3))
         with closing(open_db(self.db_path)) as db:
             self.site = SiteState.load(db, self.name)
@@ -163,7 +164,7 @@ class NewsSiteSpider(SourceSpider):
         """A request for an unknown article-shaped URL (the dupefilter drops repeats)."""
         if not self.is_article_url(url) or self.is_known(url):
             return None
-        self.queued.add(canonical_url(url))
+        self.queued.add(digest64(canonical_url(url)))
         try:
             return scrapy.Request(url, callback=self.parse_page, priority=self.ARTICLE_PRIORITY)
         except ValueError:  # a URL Scrapy refuses: one bad link, not a failed page
@@ -300,7 +301,7 @@ class NewsSiteSpider(SourceSpider):
         for url in articles:
             # Queued already (from a sitemap or feed) counts as known here, so a first
             # run stops paging once the sitemaps have queued the archive.
-            fresh = canonical_url(url) not in self.queued
+            fresh = digest64(canonical_url(url)) not in self.queued
             if request := self.article_request(url):
                 new += fresh
                 yield request

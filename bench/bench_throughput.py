@@ -49,13 +49,14 @@ def start_replica(articles: int) -> tuple[subprocess.Popen, dict[str, str]]:
 Result = tuple[float, int, int, float]  # seconds, items, peak RSS MB, CPU seconds
 
 
-def crawl(db: Path, urls: dict[str, str], extra: list[str]) -> Result:
-    """Crawl into ``db``; returns (seconds, items, peak RSS in MB, CPU seconds of the crawl)."""
+def crawl(db: Path, urls: dict[str, str], extra: list[str], tree: Path = ROOT) -> Result:
+    """Crawl into ``db`` with the code of ``tree``; returns (seconds, items, peak RSS in
+    MB, CPU seconds of the crawl)."""
     args = [sys.executable, "-m", "crawler", "crawl", "--db", str(db), *FAST,
             "-s", f"CRAWLER_AKIMAT_URL={urls['akimat']}",
             "-s", f"CRAWLER_ARNAPRESS_URL={urls['arnapress']}", *extra]  # fmt: skip
     started = time.monotonic()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=tree)
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
@@ -90,7 +91,22 @@ def main() -> None:
     parser.add_argument("--sizes", default="2000,20000")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument(
+        "--configs", default=",".join(CONFIGS), help="which of: " + ", ".join(CONFIGS)
+    )
+    parser.add_argument(
+        "--compare",
+        metavar="NAME=DIR",
+        action="append",
+        default=[],
+        help="also crawl with the pipelines using the code checked out in DIR (another "
+        "commit, e.g. a git worktree), reported as NAME",
+    )
     args = parser.parse_args()
+    chosen = {name: (CONFIGS[name], ROOT) for name in args.configs.split(",")}
+    for spec in args.compare:
+        name, _, tree = spec.partition("=")
+        chosen[name] = ([], Path(tree).resolve())
     sizes = [int(s) for s in re.split(r"[, ]+", args.sizes) if s]
     common = [arg for setting in args.settings for arg in ("-s", setting)]
     results: dict[tuple[int, str], list[Result]] = {}
@@ -101,10 +117,10 @@ def main() -> None:
                 for round_ in range(args.repeat):
                     # ABBA order: a machine getting faster or slower over the
                     # rounds favours neither configuration.
-                    order = list(CONFIGS.items())
-                    for name, extra in order if round_ % 2 == 0 else order[::-1]:
+                    order = list(chosen.items())
+                    for name, (extra, tree) in order if round_ % 2 == 0 else order[::-1]:
                         db = Path(tmp) / f"{size}-{round_}-{name.replace(' ', '_')}.db"
-                        result = crawl(db, urls, [*extra, *common])
+                        result = crawl(db, urls, [*extra, *common], tree)
                         results.setdefault((size, name), []).append(result)
                         print(f"  {size}/source {name}: {result[1]} items in {result[0]:.1f}s, "
                               f"CPU {result[3]:.1f}s, peak RSS {result[2]} MB",
@@ -116,7 +132,7 @@ def main() -> None:
           f"{'CPU ms/item':>11} {'peak RSS MB':>11}")  # fmt: skip
     for size in sizes:
         cpu = {}
-        for name in CONFIGS:
+        for name in chosen:
             runs = results[(size, name)]
             seconds = statistics.median(r[0] for r in runs)
             items = int(statistics.median(r[1] for r in runs))
@@ -124,10 +140,11 @@ def main() -> None:
             cpu[name] = statistics.median(1000 * r[3] / r[1] for r in runs)
             print(f"{size:>16} {name:<13} {items:>7} {items / seconds:>8.1f} "
                   f"{cpu[name]:>11.2f} {rss:>11}")  # fmt: skip
-        print(
-            f"{size:>16} the pipelines cost {cpu['pipelines'] - cpu['no pipelines']:.2f} ms "
-            f"of CPU per article (medians of {args.repeat})"
-        )
+        if {"pipelines", "no pipelines"} <= cpu.keys():
+            print(
+                f"{size:>16} the pipelines cost {cpu['pipelines'] - cpu['no pipelines']:.2f} "
+                f"ms of CPU per article (medians of {args.repeat})"
+            )
 
 
 if __name__ == "__main__":

@@ -23,3 +23,15 @@ def fresh_replica() -> Iterator[object]:
 
     with Replica(articles=40, seed=1) as rep:
         yield rep
+
+
+@pytest.fixture
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a redis-server started for this test (fails when none is installed)."""
+    from tests.helpers import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()

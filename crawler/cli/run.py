@@ -10,8 +10,10 @@ import click
 from crawler.alerts import SmtpSettings, Subscriptions, run_alerts
 from crawler.cli.alerts import echo_report, load_alert_config, subscriptions_option
 from crawler.cli.options import (
+    chosen_queue,
     parse_settings,
     parse_sources,
+    queue_option,
     settings_option,
     sources_option,
     verbose_option,
@@ -28,12 +30,14 @@ EXIT_LOCKED = 0
 @click.command("run")
 @writable_db_option
 @sources_option
+@queue_option
 @settings_option
 @subscriptions_option
 @verbose_option
 def command(
     db: Path,
     sources: str | None,
+    queue: str | None,
     scrapy_settings: tuple[str, ...],
     subscriptions: Path | None,
     verbose: bool,
@@ -41,11 +45,23 @@ def command(
     """The scheduled job: crawl incrementally, process, send alerts; print a summary.
 
     A second run started while one is still going exits at once (code 0).
+    With --queue it crawls through the shared queue (see `crawler crawl`) and
+    leaves the alerts to the machine of the store worker.
 
     Example: crawler run --db crafts.db
     """
     chosen = parse_sources(sources, available_sources())
     overrides = parse_settings(scrapy_settings)
+    if chosen_queue(queue, overrides):
+        summaries = crawl_job(db, chosen, overrides=overrides, verbose=verbose)
+        ok = report(summaries)
+        # The database, and so the alerts, are where the store worker runs.
+        click.echo(
+            "alerts: not sent from a crawl process; run `crawler alerts` beside the store worker"
+        )
+        if not ok:
+            sys.exit(1)
+        return
     # A bad subscriptions file or SMTP setting stops the job before the crawl.
     subs, smtp = load_alert_config(db, subscriptions)
     try:

@@ -4,7 +4,6 @@ asked conditionally, and the rule that ends incremental paging."""
 from __future__ import annotations
 
 import logging
-from contextlib import closing
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -18,7 +17,7 @@ from twisted.python.failure import Failure
 from crawler.run.blocking import off_reactor
 from crawler.sources.spec import SourceSpec
 from crawler.spiders.discovery import MISSING, REFUSED, DiscoveryLog, outcome_of
-from crawler.store.db import open_db, transaction
+from crawler.spiders.memory import SpiderMemory, spider_memory
 from crawler.store.digests import DigestSet, digest64
 from crawler.store.feeds import FeedTracker
 from crawler.text.urls import canonical_url
@@ -43,9 +42,14 @@ class SourceSpider(scrapy.Spider):
         if spec is not None:
             settings.set("DOWNLOAD_DELAY", spec.delay(settings), priority="spider")
 
+    # False in a crawl process that joined a shared run another process discovers
+    # (crawler/run/shared_scheduler.py): it only fetches articles from the queue.
+    discovers: bool = True
+
     base_url: str
     full: bool
     refetch: bool
+    memory: SpiderMemory
     known: DigestSet
     feeds: FeedTracker
     discovery: DiscoveryLog
@@ -70,14 +74,10 @@ class SourceSpider(scrapy.Spider):
         self.overlap_pages = settings.getint("CRAWLER_OVERLAP_PAGES")
         self.db_path = settings.get("CRAWLER_DB")
         self.discovery = DiscoveryLog()
-        db = open_db(self.db_path)
-        try:
-            rows = db.execute("SELECT url FROM articles WHERE source = ?", [self.name])
-            # Digests, 8 bytes an article: the archive may hold hundreds of thousands.
-            self.known = DigestSet() if self.refetch else DigestSet(digest64(r[0]) for r in rows)
-            self.feeds = FeedTracker.load(db, self.name)
-        finally:
-            db.close()
+        self.memory = spider_memory(settings)
+        # Digests, 8 bytes an article: the archive may hold hundreds of thousands.
+        self.known = DigestSet() if self.refetch else DigestSet(self.memory.known(self.name))
+        self.feeds = self.memory.feeds(self.name)
 
     def is_known(self, url: str) -> bool:
         return digest64(canonical_url(url)) in self.known
@@ -116,8 +116,7 @@ class SourceSpider(scrapy.Spider):
         return None
 
     def _save_feeds(self) -> None:
-        with closing(open_db(self.db_path)) as db, transaction(db):
-            self.feeds.save(db)
+        self.memory.save(self.feeds, None)
 
     # --- discovery accounting -----------------------------------------------------
     def discovery_request(

@@ -46,9 +46,11 @@ def command(
     """
     import logging
 
+    import redis
+
     from crawler.run.jobs import check_overrides, check_settings
     from crawler.run.runner import build_settings
-    from crawler.run.shared_queue import QueueUnreachable, check_reachable, connect
+    from crawler.run.shared_queue import QueueUnreachable, check_reachable, connect, redacted
     from crawler.store.item_queue import WorkerBusy
     from crawler.store.queue_worker import StoreWorker
 
@@ -71,6 +73,12 @@ def command(
             totals = worker.run(until_idle)
     except (LockHeld, WorkerBusy) as exc:
         raise click.ClickException(str(exc)) from None
+    except redis.RedisError as exc:
+        # What was committed stays; the interrupted batch waits in Redis for the next worker.
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise click.ClickException(
+            f"the queue {redacted(queue)} stopped answering: {reason}"
+        ) from None
     click.echo(f"store-worker: done: {totals.line()}")
     if totals.failed:
         raise SystemExit(1)

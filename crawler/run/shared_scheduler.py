@@ -23,6 +23,10 @@ docs/several-machines.md for the reasons at length):
   had been empty a while, though another process could still be adding to it.
   Here an idle process waits until the run is over (discovery done, nothing queued
   or held), polling twice a second and taking new work at once.
+* **Taking.** A process popped as many requests as its downloader accepts
+  (``CONCURRENT_REQUESTS``); here it holds at most what it can download at once
+  (:func:`most_held`), so requests do not wait behind one process's delay while
+  another process idles.
 * **Scrapy 2.13+.** Its stats calls pass ``spider=``, deprecated now; the adapter
   counts without it. Its spiders' ``start_requests``/``next_requests`` (start URLs
   pushed into Redis) predate Scrapy's async ``start()`` and are not used: our
@@ -58,6 +62,14 @@ logger = logging.getLogger(__name__)
 HELD = "shared_held"
 # How often an idle process looks for new work or the run's end (seconds).
 POLL_SECONDS = 0.5
+
+
+def most_held(settings: Any) -> int:
+    """How many shared requests a process takes before it has answers: what it can
+    download at once. A delayed site is asked one request at a time, and requests
+    taken early would wait in this process while another one idles."""
+    delayed = settings.getfloat("DOWNLOAD_DELAY") > 0 or settings.getbool("AUTOTHROTTLE_ENABLED")
+    return 2 if delayed else max(2, settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
 
 
 def is_shared(request: Request) -> bool:
@@ -162,12 +174,15 @@ class SharedScheduler(Scheduler):
         self.lost = False
         self.heartbeat: Any = None
         self.waker: Any = None
+        self.most_held = 2
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         server = connect(settings["CRAWLER_QUEUE"])
-        return cls(server, crawler, settings.getfloat("CRAWLER_QUEUE_LEASE_SECONDS"))
+        scheduler = cls(server, crawler, settings.getfloat("CRAWLER_QUEUE_LEASE_SECONDS"))
+        scheduler.most_held = most_held(settings)
+        return scheduler
 
     # --- opening and closing -------------------------------------------------------
     def open(self, spider: Spider) -> None:
@@ -201,6 +216,8 @@ class SharedScheduler(Scheduler):
         )
         self.heartbeat = create_looping_call(self._beat)
         self.heartbeat.start(max(0.2, self.lease / 3), now=False)
+        self.waker = create_looping_call(self._poll)
+        self.waker.start(POLL_SECONDS, now=False)
         connect_signal = self.crawler.signals.connect
         connect_signal(self.spider_idle, signal=signals.spider_idle)
         connect_signal(self.item_settled, signal=signals.item_dropped)
@@ -262,7 +279,7 @@ class SharedScheduler(Scheduler):
         # Discovery first: what it finds is the other processes' work.
         if self.local:
             return heapq.heappop(self.local)[2]
-        if self.lost:
+        if self.lost or len(self.held.data) >= self.most_held:
             return None
         try:
             return self._take()
@@ -312,12 +329,8 @@ class SharedScheduler(Scheduler):
     def spider_idle(self, spider: Spider) -> None:
         if self.lost:
             return
-        decision = self.settle()
-        if decision == "leave":
-            return
-        if decision == "wait":
-            self._start_waker()
-        raise DontCloseSpider
+        if self.settle() != "leave":
+            raise DontCloseSpider
 
     def settle(self) -> str:
         """With this process idle: ``work`` (it took a request), ``wait`` (others are
@@ -382,22 +395,23 @@ class SharedScheduler(Scheduler):
             if isinstance(output, Request) and self.crawler.engine.spider is not None:
                 self.crawler.engine.crawl(output)
 
-    def _start_waker(self) -> None:
-        if self.waker is None:
-            self.waker = create_looping_call(self._poll)
-        if not self.waker.running:
-            self.waker.start(POLL_SECONDS, now=False)
-
     def _poll(self) -> None:
+        """Twice a second: hand the engine a queued request when it could take one
+        (it looks at the scheduler again only after a download or at its 5-second
+        heartbeat: a helper whose start was empty would wait that long), and, once it
+        is idle, see whether the run is over."""
         engine = self.crawler.engine
-        if engine.spider is None or not engine.spider_is_idle():
-            self.waker.stop()  # working again; the engine's idle signal comes back
+        if engine.spider is None or self.lost:
             return
-        decision = self.settle()
-        if decision == "wait":
-            return
-        self.waker.stop()
-        if decision == "leave":
+        if not (self.ready or self.local) and len(self.held.data) < self.most_held:
+            try:
+                if self.wake():
+                    return
+            except redis.RedisError as exc:
+                self.queue_lost(exc)
+                return
+        if engine.spider_is_idle() and self.settle() == "leave":
+            self.waker.stop()
             deferred_from_coro(engine.close_spider_async(reason="finished"))
 
     # --- the lease -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ keeps the other two.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import asdict
@@ -24,6 +25,8 @@ from crawler.spiders.site_state import SiteState, UrlState
 from crawler.store.db import open_db, transaction
 from crawler.store.digests import digest64
 from crawler.store.feeds import FeedState, FeedTracker
+
+logger = logging.getLogger(__name__)
 
 
 class SpiderMemory(Protocol):
@@ -107,6 +110,13 @@ class RedisMemory:
     def save(
         self, feeds: FeedTracker | None, site: SiteState | None, *, lastmods: bool = True
     ) -> None:
+        try:
+            self._save(feeds, site, lastmods)
+        except redis.RedisError as exc:
+            # Only a cost: the next run asks its feeds unconditionally.
+            logger.warning("what discovery learned was not saved in the queue: %s", exc)
+
+    def _save(self, feeds: FeedTracker | None, site: SiteState | None, lastmods: bool) -> None:
         pipe = self.server.pipeline(transaction=True)
         if feeds is not None and feeds.current:
             pipe.hset(

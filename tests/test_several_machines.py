@@ -78,14 +78,20 @@ def stored(db: Path) -> list[str]:
         conn.close()
 
 
-def runs(db: Path) -> dict[str, dict]:
+def runs(db: Path) -> dict[str, list[dict]]:
+    """The crawl_runs rows of each spider, oldest first."""
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     try:
         rows = conn.execute("SELECT * FROM crawl_runs ORDER BY id").fetchall()
     finally:
         conn.close()
-    return {row["spider"]: {**dict(row), "stats": json.loads(row["stats"] or "{}")} for row in rows}
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        found.setdefault(row["spider"], []).append(
+            {**dict(row), "stats": json.loads(row["stats"] or "{}")}
+        )
+    return found
 
 
 def requests_made(rep: Replica) -> Counter:
@@ -113,6 +119,12 @@ def test_two_crawl_processes_and_a_worker_store_what_one_process_does(
         outputs = [finish(proc, tmp_path / f"crawl{n}.log") for n, proc in enumerate(crawls, 1)]
         queue_requests = requests_made(rep)
         worker = run_cli(*worker_args(tmp_path / "q.db", redis_url, idle="2"))
+        # The next run reads the feeds and listings again (no seen-set swallows them)
+        # and skips the stored articles (published by the worker).
+        rep.request_log.clear()
+        next_run = run_cli(*crawl_args(rep, redis_url, delay="0"))
+        next_requests = requests_made(rep)
+        next_worker = run_cli(*worker_args(tmp_path / "q.db", redis_url, idle="2"))
 
     for proc, output in zip(crawls, outputs, strict=True):
         assert proc.returncode == 0, output
@@ -137,14 +149,20 @@ def test_two_crawl_processes_and_a_worker_store_what_one_process_does(
 
     recorded = runs(tmp_path / "q.db")
     assert set(recorded) == {"akimat", "arnapress"}, recorded
-    for spider, row in recorded.items():
-        assert (row["status"], row["health"], row["processes"]) == ("ok", "healthy", 2), row
-        assert row["requests"] == sum(
+    for spider, (first, second) in recorded.items():
+        assert (first["status"], first["health"], first["processes"]) == ("ok", "healthy", 2)
+        assert first["requests"] == sum(
             n for (site, _m, _p), n in queue_requests.items() if site == spider
         )
-    assert sum(row["items_new"] for row in recorded.values()) == len(expected)
+        assert (second["status"], second["processes"], second["items_new"]) == ("ok", 1, 0)
+    assert sum(rows[0]["items_new"] for rows in recorded.values()) == len(expected)
     assert "2 runs recorded" in worker.stdout
-    # The run is over: nothing left behind in Redis but what the next run reads.
+    assert next_run.returncode == 0, next_run.stdout + next_run.stderr
+    assert ("arnapress", "GET", "/") in next_requests, next_requests
+    assert any(key[2].startswith("/api/v1/public/content-manager/news") for key in next_requests)
+    assert not [key for key in next_requests if (key[0], key[2]) in articles]
+    assert "0 new" in next_worker.stdout and len(stored(tmp_path / "q.db")) == len(expected)
+    # The runs are over: nothing left behind in Redis but what the next run reads.
     server = connect(redis_url)
     assert server.llen(Keys.ITEMS) == server.llen(Keys.PROCESSING) == 0
     assert not server.keys(f"{Keys.inflight('*')}") and not server.keys("crawler:*:run")
@@ -205,7 +223,26 @@ def test_killed_crawl_process_and_worker_lose_nothing_when_started_again(
     assert set(made) == articles
     # Asked twice: only what the killed process held (one request at a time, each delayed).
     assert sum(n - 1 for n in made.values()) <= 3, made.most_common(5)
-    row = runs(db)["arnapress"]
+    row = runs(db)["arnapress"][0]
     assert row["status"] == "ok", row
     assert row["processes"] == 3 and row["stats"]["crawler/queue/processes_lost"] == 1, row
     assert server.llen(Keys.ITEMS) == server.llen(Keys.PROCESSING) == 0
+
+
+def test_the_scheduled_job_crawls_through_the_queue_and_leaves_alerts_to_the_store(
+    redis_url: str, replica, tmp_path: Path
+) -> None:
+    unused = tmp_path / "crawl-machine.db"
+    result = run_cli(
+        "run", "--db", str(unused), "--queue", redis_url, "--sources", "akimat",
+        *replica_args(replica),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "akimat: ok" in result.stdout and "queued" in result.stdout, result.stdout
+    assert "alerts: not sent from a crawl process" in result.stdout
+    assert not unused.exists(), "a crawl process through the queue opens no database"
+    assert not Path(f"{unused}.lock").exists()
+    worker = run_cli(*worker_args(tmp_path / "q.db", redis_url, idle="1"))
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    (row,) = runs(tmp_path / "q.db")["akimat"]
+    assert row["status"] == "ok" and row["items_new"] == len(stored(tmp_path / "q.db")) > 0

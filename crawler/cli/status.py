@@ -25,6 +25,7 @@ COLUMNS = (
     "items_updated",
     "items_dropped",
     "errors",
+    "processes",
 )
 
 
@@ -76,10 +77,12 @@ def command(db: Path, runs: int, as_json: bool) -> None:
         if latest["warnings"]:
             click.echo(f"  warning: {latest['warnings']}")
         for row in rows:
+            # A run through the shared queue names its crawl processes.
+            shared = f"  ({row['processes']} processes)" if row.get("processes") else ""
             click.echo(
                 f"  #{row['id']} {row['started_at']} {row['status']:<11} "
                 f"{row['requests'] or 0:>6} requests {row['items_new'] or 0:>5} new "
-                f"{row['errors'] or 0:>4} errors  {row['health'] or ''}"
+                f"{row['errors'] or 0:>4} errors  {row['health'] or ''}{shared}"
             )
     if unhealthy:
         sys.exit(1)

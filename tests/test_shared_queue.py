@@ -1,5 +1,5 @@
 """The shared queue's parts against a real redis-server: the run membership (starter,
-helpers, a dead starter replaced, held requests given back), the per-run seen-set,
+joiners, a dead starter replaced, held requests given back), the per-run seen-set,
 the store worker's exactly-once replay, and the command line's checks."""
 
 from __future__ import annotations
@@ -96,14 +96,14 @@ def test_the_first_process_starts_the_run_and_the_others_help(redis_url: str) ->
 
 def test_a_dead_starter_is_replaced_until_discovery_is_done(redis_url: str) -> None:
     server = connect(redis_url)
-    starter, helper = member(server), member(server)
+    starter, joiner = member(server), member(server)
     server.delete(Keys.owner(starter.token))  # its lease ran out: it died
-    assert helper.take_over() and helper.starter
-    assert helper.state().starter == helper.token
+    assert joiner.take_over() and joiner.starter
+    assert joiner.state().starter == joiner.token
     # A process joining now finds a live starter again.
     assert not member(server).starter
-    helper.mark_discovered()
-    server.delete(Keys.owner(helper.token))
+    joiner.mark_discovered()
+    server.delete(Keys.owner(joiner.token))
     assert not member(server).starter, "discovery is done: nothing to start again"
 
 
@@ -136,17 +136,17 @@ def test_the_run_ends_when_discovery_is_done_and_nothing_is_queued_or_held(
     redis_url: str,
 ) -> None:
     server = connect(redis_url)
-    starter, helper = member(server), member(server)
+    starter, joiner = member(server), member(server)
     seen = Keys.seen("arnapress", starter.run_id)
     server.sadd(seen, "fingerprint")
-    assert helper.complete() == -1, "discovery is not done"
+    assert joiner.complete() == -1, "discovery is not done"
     starter.mark_discovered()
     queue_request(server, b"a")
-    assert helper.complete() == -1, "a request is queued"
-    helper.take()
-    assert helper.complete() == -1, "a request is held"
-    helper.done(b"a")
-    assert helper.complete() == 1
+    assert joiner.complete() == -1, "a request is queued"
+    joiner.take()
+    assert joiner.complete() == -1, "a request is held"
+    joiner.done(b"a")
+    assert joiner.complete() == 1
     assert starter.complete() == 0, "ended already"
     assert not server.exists(Keys.run("arnapress"), seen)
     assert member(server).run_id != starter.run_id, "the next crawl opens a new run"
@@ -338,14 +338,14 @@ def test_merged_stats_of_a_run() -> None:
         "finish_reason": "finished",
         "crawler/queue/starter": True,
     }
-    helper = {
+    joiner = {
         "downloader/request_count": 35,
         "start_time": "2026-01-01 10:00:01+00:00",
         "finish_time": "2026-01-01 10:00:10+00:00",
         "finish_reason": "finished",
         "crawler/queue/starter": False,
     }
-    merged = merge_stats([starter, helper])
+    merged = merge_stats([starter, joiner])
     assert merged["downloader/request_count"] == 75
     assert merged["start_time"].endswith("10:00:00+00:00")
     assert merged["finish_time"].endswith("10:00:10+00:00")
@@ -353,6 +353,6 @@ def test_merged_stats_of_a_run() -> None:
     assert merged["crawler/discovery/missing_hints"] == ["http://h/rss"]
     assert merged["crawler/queue/starter"] is True
     assert (
-        merge_stats([starter, {**helper, "finish_reason": "shutdown"}])["finish_reason"]
+        merge_stats([starter, {**joiner, "finish_reason": "shutdown"}])["finish_reason"]
         == "shutdown"
     )

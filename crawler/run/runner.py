@@ -111,7 +111,7 @@ def summarise_shared(stats: dict[str, Any], source: str, settings: Settings) -> 
 
     report = stats.get(STAT_REPORT)
     start, finish = stats.get("start_time"), stats.get("finish_time")
-    role = "starter" if stats.get("crawler/queue/starter") else "helper"
+    role = "starter" if stats.get("crawler/queue/starter") else "joiner"
     run = stats.get("crawler/queue/run") or "?"
     ended = "; ended the run" if stats.get("crawler/queue/ended_run") else ""
     return RunSummary(

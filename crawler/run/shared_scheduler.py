@@ -190,7 +190,7 @@ class SharedScheduler(Scheduler):
         self.run.join()
         self.held = Held(self.run)
         self.outbox = Outbox(self.server, self.run.token)
-        # A helper's spider must not discover (robots.txt's sitemaps included).
+        # A joiner's spider must not discover (robots.txt's sitemaps included).
         spider.discovers = self.run.starter  # type: ignore[attr-defined]
         self.df = SharedDupeFilter(
             self.server,
@@ -200,7 +200,7 @@ class SharedScheduler(Scheduler):
         )
         super().open(spider)
         recovered = self.run.recover()
-        role = "starter" if self.run.starter else "helper"
+        role = "starter" if self.run.starter else "joiner"
         self.stats.set_value("crawler/queue/run", self.run.run_id)
         self.stats.set_value("crawler/queue/process", self.run.token)
         self.stats.set_value("crawler/queue/starter", self.run.starter)
@@ -398,7 +398,7 @@ class SharedScheduler(Scheduler):
     def _poll(self) -> None:
         """Twice a second: hand the engine a queued request when it could take one
         (it looks at the scheduler again only after a download or at its 5-second
-        heartbeat: a helper whose start was empty would wait that long), and, once it
+        heartbeat: a joiner whose start was empty would wait that long), and, once it
         is idle, see whether the run is over."""
         engine = self.crawler.engine
         if engine.spider is None or self.lost:

@@ -66,7 +66,7 @@ class NewsSiteSpider(SourceSpider):
         self.shapes = links.ShapeStats(settings.getint("CRAWLER_DISCOVERY_SHAPE_MISSES", 3))
         self.site = self.memory.site(self.name)
         self.shapes.seed(self.memory.recent_urls(self.name, SEED_URLS))
-        # robots.txt read before this process discovers (a helper of a shared run
+        # robots.txt read before this process discovers (a joiner of a shared run
         # that takes over the start later): its sitemaps are queued by start().
         self.robots_unread: tuple[str, int, list[scrapy.Request]] | None = None
         # Scrapy's robots.txt middleware downloads robots.txt anyway: read its

@@ -15,8 +15,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem
+from crawler.run.shared_held import HELD
 from crawler.run.shared_middlewares import shared_scheduler
-from crawler.run.shared_scheduler import HELD
 from crawler.store.item_queue import ARTICLE
 from pipelines.store import store_entry
 

@@ -14,9 +14,9 @@ from scrapy.utils.request import RequestFingerprinter
 
 from crawler.run.runner import project_settings
 from crawler.run.shared_dupefilter import SharedDupeFilter
+from crawler.run.shared_held import Held
 from crawler.run.shared_queue import Keys, connect, parse_queue_url
 from crawler.run.shared_run import SharedRun
-from crawler.run.shared_scheduler import Held
 from crawler.store import queue_worker
 from crawler.store.item_queue import ARTICLE, JOINED, LEFT, Inbox, Outbox, WorkerBusy
 from crawler.store.queue_worker import StoreWorker

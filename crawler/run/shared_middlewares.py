@@ -21,7 +21,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler.items import ArticleItem
-from crawler.run.shared_scheduler import HELD, Held, SharedScheduler
+from crawler.run.shared_held import HELD, Held
+from crawler.run.shared_scheduler import SharedScheduler
 
 
 def shared_scheduler(crawler: Crawler) -> SharedScheduler | None:

@@ -23,6 +23,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -234,13 +235,15 @@ class SharedRun:
         dead = {owner for owner, alive in zip(ordered, pipe.execute(), strict=True) if not alive}
         return self.give_back(lambda owner: owner in dead, held) if dead else 0
 
-    def give_back(self, whose: object, held: dict[bytes, bytes] | None = None) -> int:
+    def give_back(
+        self, whose: Callable[[str], bool], held: dict[bytes, bytes] | None = None
+    ) -> int:
         """Put back the held requests whose owner ``whose(owner)`` accepts."""
         if held is None:
             held = self.server.hgetall(Keys.inflight(self.spider))
         args: list[bytes] = []
         for data, value in held.items():
-            if whose(value.decode().rsplit(" ", 1)[0]):  # type: ignore[operator]
+            if whose(value.decode().rsplit(" ", 1)[0]):
                 args += [data, value]
         if not args:
             return 0

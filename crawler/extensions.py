@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 
 from crawler.alerts import enqueue_health_alert
 from crawler.run.blocking import off_reactor
@@ -68,6 +69,30 @@ def run_row(stats: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
         "warnings": run_warnings(stats),
         "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
     }
+
+
+def judged_row(
+    db: Any,
+    spider: str,
+    run_id: int,
+    stats: dict[str, Any],
+    reason: str | None,
+    settings: BaseSettings,
+) -> tuple[dict[str, Any], list[str]]:
+    """The finished ``crawl_runs`` row of run ``run_id`` and why it is unhealthy (if it
+    is), judged against the runs of ``spider`` before it."""
+    row = run_row(stats, reason)
+    earlier = list(
+        db.query(
+            "SELECT items_new, feeds_changed FROM crawl_runs WHERE spider = ? AND id < ? "
+            "AND status != 'running' ORDER BY id DESC LIMIT 20",
+            [spider, run_id],
+        )
+    )
+    reasons = evaluate(RunFacts(row["status"], stats, earlier, settings))
+    row["health"] = "unhealthy" if reasons else "healthy"
+    row["health_reasons"] = "; ".join(reasons) or None
+    return row, reasons
 
 
 def run_warnings(stats: dict[str, Any]) -> str | None:
@@ -131,19 +156,11 @@ class CrawlRunRecorder:
 
     def record(self, spider: Spider, stats: dict[str, Any], reason: str) -> None:
         """Finish the run's ``crawl_runs`` row, judged healthy or not."""
-        row = run_row(stats, reason)
         with closing(open_db(self.db_path)) as db:
-            earlier = list(
-                db.query(
-                    "SELECT items_new, feeds_changed FROM crawl_runs WHERE spider = ? AND id < ? "
-                    "AND status != 'running' ORDER BY id DESC LIMIT 20",
-                    [spider.name, self.run_id],
-                )
+            assert self.run_id is not None
+            row, reasons = judged_row(
+                db, spider.name, self.run_id, stats, reason, self.crawler.settings
             )
-            facts = RunFacts(row["status"], stats, earlier, self.crawler.settings)
-            reasons = evaluate(facts)
-            row["health"] = "unhealthy" if reasons else "healthy"
-            row["health_reasons"] = "; ".join(reasons) or None
             with transaction(db):
                 db["crawl_runs"].update(self.run_id, row)
                 for text in reasons:

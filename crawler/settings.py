@@ -69,6 +69,14 @@ CRAWLER_HEALTH_MAX_INCOMPLETE = 0.3
 CRAWLER_HEALTH_MIN_ITEMS = 3
 # Unhealthy after this many runs in a row with nothing new while a feed changed.
 CRAWLER_HEALTH_EMPTY_RUNS = 3
+# --- several crawl processes, one store worker (docs/several-machines.md) -----------
+# redis://host:port/db of the shared queue: crawl through it (scrapy-redis), items and
+# run records to the store worker (`crawler store-worker`), no SQLite in the crawl.
+CRAWLER_QUEUE = os.environ.get("CRAWLER_QUEUE") or None
+# Seconds a crawl process's hold on its requests lasts without renewal: after a
+# process dies, its requests go back to the queue this long after its last renewal.
+CRAWLER_QUEUE_LEASE_SECONDS = 60.0
+
 # Live progress lines on stderr (the CLI turns this on when attached to a terminal).
 CRAWLER_PROGRESS = False
 
@@ -128,6 +136,8 @@ EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
     "crawler.run.progress.ProgressReporter": 600,
 }
+
+ADDONS = {"crawler.run.shared_settings.SharedQueueAddon": 0}
 
 LOG_FORMATTER = "crawler.logformatter.QuietDropsFormatter"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -21,7 +21,7 @@ def text_hash(*parts: str | None) -> str:
 
 
 class DedupPipeline:
-    def __init__(self, stats: StatsCollector, db_path: str) -> None:
+    def __init__(self, stats: StatsCollector, db_path: str | None) -> None:
         self.stats = stats
         self.db_path = db_path
         # 64-bit digests in compact sets, not the strings: a large backfill
@@ -32,9 +32,15 @@ class DedupPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.stats, crawler.settings.get("CRAWLER_DB"))
+        settings = crawler.settings
+        # Through the shared queue the crawl has no database: the store worker
+        # compares bodies with the stored articles (crawler/store/queue_worker.py).
+        db_path = None if settings.get("CRAWLER_QUEUE") else settings.get("CRAWLER_DB")
+        return cls(crawler.stats, db_path)
 
     def open_spider(self) -> None:
+        if self.db_path is None:
+            return
         try:
             self.conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
             self.conn.execute("SELECT body_hash FROM articles LIMIT 0")

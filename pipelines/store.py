@@ -28,6 +28,16 @@ logger = logging.getLogger(__name__)
 WRITER_FAILURES_STAT = "crawler/store_writer_failures"
 
 
+def store_entry(item: ArticleItem) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """What the store writes of an item: its ``articles`` columns, mentions and lexicon."""
+    extra = item.extra
+    # The hashes are the dedup stage's, in ``extra``; the other columns are fields.
+    record = {name: getattr(item, name, None) for name in ARTICLE_COLUMNS}
+    record["content_hash"] = extra.get("content_hash")
+    record["body_hash"] = extra.get("body_hash")
+    return record, item.mentions or [], extra.get("lexicon_version", "")
+
+
 class StorePipeline:
     def __init__(
         self,
@@ -89,12 +99,7 @@ class StorePipeline:
         self.writer = None
 
     def process_item(self, item: ArticleItem) -> Any:
-        extra = item.extra
-        # The hashes are the dedup stage's, in ``extra``; the other columns are fields.
-        record = {name: getattr(item, name, None) for name in ARTICLE_COLUMNS}
-        record["content_hash"] = extra.get("content_hash")
-        record["body_hash"] = extra.get("body_hash")
-        self.pending.append((record, item.mentions or [], extra.get("lexicon_version", "")))
+        self.pending.append(store_entry(item))
         due = time.monotonic() - self.last_flush >= self.flush_seconds
         if len(self.pending) >= self.batch_size or due:
             waiting = self.flush()

@@ -35,3 +35,15 @@ def arnapress(tmp_path_factory: pytest.TempPathFactory) -> object:
     db = tmp_path_factory.mktemp("arnapress") / "a.db"
     crawler = get_crawler(ArnapressSpider, {"CRAWLER_DB": str(db), "CRAWLER_ARNAPRESS_URL": BASE})
     return ArnapressSpider.from_crawler(crawler)
+
+
+@pytest.fixture
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a redis-server started for this test (fails when none is installed)."""
+    from tests.helpers import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()

@@ -74,3 +74,76 @@ def hold_write_lock(path: Path, *writes: str, seconds: float = 0.4) -> threading
     timer = threading.Timer(seconds, release)
     timer.start()
     return timer
+
+
+REDIS_MISSING = (
+    "redis-server is not installed: the shared-queue tests need Debian's redis-server "
+    "(apt-get install redis-server; .ci/run installs it)"
+)
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free 127.0.0.1 port, in a temp dir, with
+    nothing saved to disk."""
+
+    def __init__(self, folder: Path) -> None:
+        import shutil
+
+        self.exe = shutil.which("redis-server")
+        self.folder = folder
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self) -> RedisServer:
+        import pytest
+
+        if self.exe is None:
+            pytest.fail(REDIS_MISSING, pytrace=False)
+        for _attempt in range(5):
+            port = free_port()
+            self.proc = subprocess.Popen(
+                [self.exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(self.folder)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            if self._answers(port):
+                self.url = f"redis://127.0.0.1:{port}/0"
+                return self
+            self.stop()  # the port was taken meanwhile: another one
+        pytest.fail("redis-server did not start", pytrace=False)
+
+    def _answers(self, port: int) -> bool:
+        import socket
+        import time
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                return False
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return True
+            except OSError:
+                time.sleep(0.05)
+        return False
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

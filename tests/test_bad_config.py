@@ -181,6 +181,21 @@ CASES: list[tuple[str, dict[str, str], str]] = [
     ("doctor -s CRAWLER_ARNAPRESS_URL=arnapress.kz", {}, "CRAWLER_ARNAPRESS_URL"),
     ("doctor -s DOWNLOAD_DELAY=-1", {}, "DOWNLOAD_DELAY"),
     ("doctor -s nonsense", {}, "-s"),
+    # the shared queue (a closed local port: nothing is ever reached)
+    ("crawl --db {db} --queue http://127.0.0.1:9/0", {}, "--queue"),
+    ("run --db {db} --queue redis://127.0.0.1:99999/0", {}, "--queue"),
+    ("crawl --db {db} -s CRAWLER_QUEUE=127.0.0.1:9", {}, "CRAWLER_QUEUE"),
+    ("crawl --db {db} -s CRAWLER_QUEUE_LEASE_SECONDS=0", {}, "CRAWLER_QUEUE_LEASE_SECONDS"),
+    ("store-worker --db {dir} --queue redis://127.0.0.1:9/0", {}, "--db"),
+    ("store-worker --db {notdb} --queue redis://127.0.0.1:9/0", {}, "--db"),
+    ("store-worker --db {db} --queue redis://127.0.0.1:9/x", {}, "--queue"),
+    ("store-worker --db {db}", {"CRAWLER_QUEUE": "tcp://127.0.0.1:9"}, "--queue"),
+    ("store-worker --db {db} --queue redis://127.0.0.1:9/0 --until-idle -1", {}, "--until-idle"),
+    (
+        "store-worker --db {db} --queue redis://127.0.0.1:9/0 -s CRAWLER_STORE_BATCH=0",
+        {},
+        "CRAWLER_STORE_BATCH",
+    ),
     # status and serve
     ("status --db {db} --runs 0", {}, "--runs"),
     ("status --db {db} --runs many", {}, "--runs"),

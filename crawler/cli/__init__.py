@@ -7,7 +7,7 @@ import importlib
 import click
 
 # Each module defines a click command named ``command``; listed here so that
-# ``crawler --help`` shows them all in one place.
+# ``crawler --help`` shows them all in one place (``store-worker`` is store_worker.py).
 COMMAND_MODULES = [
     "run",
     "crawl",
@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "extract",
     "mentions",
     "rescan",
+    "store-worker",
     "alerts",
     "status",
     "doctor",
@@ -34,9 +35,9 @@ def main() -> None:
 
 for _name in COMMAND_MODULES:
     try:
-        _module = importlib.import_module(f"crawler.cli.{_name}")
+        _module = importlib.import_module(f"crawler.cli.{_name.replace('-', '_')}")
     except ModuleNotFoundError as exc:  # a command still being written
-        if exc.name != f"crawler.cli.{_name}":
+        if exc.name != f"crawler.cli.{_name.replace('-', '_')}":
             raise
         continue
     main.add_command(_module.command)

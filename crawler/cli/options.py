@@ -109,6 +109,50 @@ def settings_option(func: F) -> F:
     )(func)
 
 
+def check_queue_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from crawler.run.shared_queue import parse_queue_url
+
+    if value is None:
+        return None
+    try:
+        return parse_queue_url(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def queue_option(func: F) -> F:
+    """--queue of the commands that crawl: through the shared queue, no SQLite."""
+    return click.option(
+        "--queue",
+        default=None,
+        metavar="redis://HOST:PORT/DB",
+        callback=check_queue_url,
+        help="Crawl through this shared queue with other crawl processes; items go to "
+        "`crawler store-worker`, not to --db (default: $CRAWLER_QUEUE, else none).",
+    )(func)
+
+
+def chosen_queue(queue: str | None, overrides: dict[str, str]) -> str | None:
+    """The shared queue a crawl uses: --queue, else -s CRAWLER_QUEUE, else $CRAWLER_QUEUE
+    (recorded in ``overrides`` so the crawl's settings name it)."""
+    queue = queue or overrides.get("CRAWLER_QUEUE") or os.environ.get("CRAWLER_QUEUE") or None
+    if queue:
+        overrides["CRAWLER_QUEUE"] = queue
+    return queue
+
+
+def required_queue_option(func: F) -> F:
+    """--queue of the store worker: the queue it drains."""
+    return click.option(
+        "--queue",
+        required=True,
+        envvar="CRAWLER_QUEUE",
+        metavar="redis://HOST:PORT/DB",
+        callback=check_queue_url,
+        help="The shared queue to drain (default: $CRAWLER_QUEUE).",
+    )(func)
+
+
 def verbose_option(func: F) -> F:
     return click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")(func)
 

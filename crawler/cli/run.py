@@ -15,8 +15,10 @@ from crawler.cli.alerts import (
     subscriptions_option,
 )
 from crawler.cli.options import (
+    chosen_queue,
     chosen_sources,
     parse_settings,
+    queue_option,
     settings_option,
     sources_option,
     verbose_option,
@@ -33,6 +35,7 @@ EXIT_LOCKED = 0
 @click.command("run")
 @writable_db_option
 @sources_option
+@queue_option
 @settings_option
 @subscriptions_option
 @send_backlog_option
@@ -40,6 +43,7 @@ EXIT_LOCKED = 0
 def command(
     db: Path,
     sources: str | None,
+    queue: str | None,
     scrapy_settings: tuple[str, ...],
     subscriptions: Path | None,
     send_backlog: bool,
@@ -50,12 +54,23 @@ def command(
     Alerts that failed wait for their retry time (CRAWLER_ALERT_RETRY_SECONDS,
     60 s by default, doubled after each failure up to 6 h); `crawler alerts`
     sends them at once. A second run started while one is still going exits
-    at once (code 0).
+    at once (code 0). With --queue it crawls through the shared queue (see
+    `crawler crawl`) and leaves the alerts to the machine of the store worker.
 
     Example: crawler run --db crafts.db
     """
     overrides = parse_settings(scrapy_settings)
     chosen = chosen_sources(sources, overrides)
+    if chosen_queue(queue, overrides):
+        summaries = crawl_job(db, chosen, overrides=overrides, verbose=verbose)
+        ok = report(summaries)
+        # The database, and so the alerts, are where the store worker runs.
+        click.echo(
+            "alerts: not sent from a crawl process; run `crawler alerts` beside the store worker"
+        )
+        if not ok:
+            sys.exit(1)
+        return
     # A bad subscriptions file or SMTP setting stops the job before the crawl.
     subs, smtp = load_alert_config(db, subscriptions)
     try:

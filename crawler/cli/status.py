@@ -40,10 +40,12 @@ def command(db: Path, runs: int, as_json: bool) -> None:
         if source.warnings:
             click.echo(f"  warning: {source.warnings}")
         for row in source.runs:
+            # A run through the shared queue names its crawl processes.
+            shared = f"  ({row['processes']} processes)" if row.get("processes") else ""
             click.echo(
                 f"  #{row['id']} {row['started_at']} {row['status']:<11} "
                 f"{row['requests'] or 0:>6} requests {row['items_new'] or 0:>5} new "
-                f"{row['errors'] or 0:>4} errors  {row['health'] or ''}"
+                f"{row['errors'] or 0:>4} errors  {row['health'] or ''}{shared}"
             )
     if any(source.unhealthy for source in sources):
         sys.exit(1)

@@ -17,6 +17,7 @@ from scrapy.settings import SETTINGS_PRIORITIES, Settings, default_settings
 
 import crawler.settings as project_defaults
 from crawler.run.runner import RunSummary, available_sources, build_settings, crawl
+from crawler.run.shared_queue import QueueUnreachable, check_reachable, parse_queue_url
 from crawler.sources.spec import url_settings
 
 INF = float("inf")
@@ -88,6 +89,7 @@ NUMBER_SETTINGS: dict[str, NumberRange] = {
     "CRAWLER_HEALTH_MAX_INCOMPLETE": SHARE,
     "CRAWLER_HEALTH_MIN_ITEMS": COUNT,
     "CRAWLER_HEALTH_EMPTY_RUNS": POSITIVE_COUNT,
+    "CRAWLER_QUEUE_LEASE_SECONDS": NumberRange(whole=False, low=1),
 }
 # Read by Scrapy or by us though absent from both defaults modules.
 EXTRA_SETTINGS = frozenset({"CONCURRENT_REQUESTS_PER_IP", "META_COPY_WARN_SKIP_KEYS"})
@@ -102,6 +104,11 @@ def check_settings(settings: Settings) -> None:
             raise click.UsageError(f"{name} must be an http(s) URL, got {value!r}")
     for name, allowed in NUMBER_SETTINGS.items():
         check_number(name, settings.get(name), allowed)
+    if queue := settings.get("CRAWLER_QUEUE"):
+        try:
+            parse_queue_url(queue)
+        except ValueError as exc:
+            raise click.UsageError(f"CRAWLER_QUEUE: {exc}") from None
     for name in settings.attributes:
         # Only what -s gave: every default is right, and reading some warns of deprecation.
         if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"]:
@@ -204,6 +211,12 @@ def crawl_job(
     check_overrides(overrides)
     settings = build_settings(db, full=full, overrides=overrides)
     check_settings(settings)
+    if queue := settings.get("CRAWLER_QUEUE"):
+        try:
+            check_reachable(queue)
+        except QueueUnreachable as exc:
+            # Well-formed but down: the work failed (exit 1), the next run may do it.
+            raise click.ClickException(str(exc)) from None
     return crawl(sources, settings)
 
 

@@ -36,16 +36,21 @@ class RunSummary:
     health: str = "healthy"
     health_reasons: str | None = None
     warnings: str | None = None
+    queued: bool = False  # items went to the shared queue: counted, not yet stored
 
     @property
     def ok(self) -> bool:
         return self.status != "failed" and self.health != "unhealthy"
 
     def line(self) -> str:
+        items = (
+            f"{self.items_new} queued"
+            if self.queued
+            else f"{self.items_new} new, {self.items_updated} updated"
+        )
         text = (
-            f"{self.spider}: {self.status}, {self.requests} requests, {self.items_new} new, "
-            f"{self.items_updated} updated, {self.items_dropped} dropped, "
-            f"{self.errors} errors in {self.seconds:.1f}s"
+            f"{self.spider}: {self.status}, {self.requests} requests, {items}, "
+            f"{self.items_dropped} dropped, {self.errors} errors in {self.seconds:.1f}s"
         )
         if self.health == "unhealthy":
             text += f"; UNHEALTHY: {self.health_reasons}"
@@ -94,10 +99,37 @@ def crawl(sources: list[str], settings: Settings) -> list[RunSummary]:
         process.crawl(crawler)
         crawlers.append(crawler)
     process.start()
+    summary = summarise_shared if settings.get("CRAWLER_QUEUE") else summarise
     return [
-        summarise(crawler.stats.get_stats(), source, settings)
+        summary(crawler.stats.get_stats(), source, settings)
         for crawler, source in zip(crawlers, sources, strict=True)
     ]
+
+
+def summarise_shared(stats: dict[str, Any], source: str, settings: Settings) -> RunSummary:
+    """What this process did in a shared run (the store worker keeps the run's row)."""
+    from crawler.extensions import run_status
+    from crawler.spiders.discovery import STAT_REPORT
+
+    report = stats.get(STAT_REPORT)
+    start, finish = stats.get("start_time"), stats.get("finish_time")
+    role = "starter" if stats.get("crawler/queue/starter") else "joiner"
+    run = stats.get("crawler/queue/run") or "?"
+    ended = "; ended the run" if stats.get("crawler/queue/ended_run") else ""
+    return RunSummary(
+        spider=source,
+        status=run_status(stats.get("finish_reason"), stats),
+        requests=stats.get("downloader/request_count", 0),
+        items_new=stats.get("crawler/items_queued", 0),
+        items_updated=0,
+        items_dropped=stats.get("item_dropped_count", 0),
+        errors=stats.get("crawler/errors", 0),
+        seconds=(finish - start).total_seconds() if start and finish else 0.0,
+        health="unhealthy" if report else "healthy",
+        health_reasons=report,
+        warnings=f"{role} of shared run {run}{ended}",
+        queued=True,
+    )
 
 
 def summarise(stats: dict[str, Any], source: str, settings: Settings) -> RunSummary:

@@ -25,6 +25,7 @@ RUN_COLUMNS = (
     "items_updated",
     "items_dropped",
     "errors",
+    "processes",
 )
 _SELECT = f"SELECT {', '.join(RUN_COLUMNS)} FROM crawl_runs"  # noqa: S608 fixed column names
 

@@ -4,8 +4,6 @@ asked conditionally, and the rule that ends incremental paging."""
 from __future__ import annotations
 
 import logging
-import sqlite3
-from contextlib import closing
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -19,7 +17,8 @@ from twisted.python.failure import Failure
 from crawler.run.blocking import off_reactor
 from crawler.sources.spec import SourceSpec
 from crawler.spiders.discovery import MISSING, REFUSED, DiscoveryLog, outcome_of
-from crawler.store.db import open_db, transaction, utc_now
+from crawler.spiders.memory import SpiderMemory, spider_memory
+from crawler.store.digests import DigestSet, digest64
 from crawler.store.feeds import FeedTracker
 from crawler.text.urls import canonical_url
 
@@ -43,9 +42,15 @@ class SourceSpider(scrapy.Spider):
         if spec is not None:
             settings.set("DOWNLOAD_DELAY", spec.delay(settings), priority="spider")
 
+    # False in a crawl process that joined a shared run another process discovers
+    # (crawler/run/shared_scheduler.py): it only fetches articles from the queue.
+    discovers: bool = True
+
     base_url: str
     full: bool
     refetch: bool
+    memory: SpiderMemory
+    known: DigestSet
     feeds: FeedTracker
     discovery: DiscoveryLog
 
@@ -69,24 +74,13 @@ class SourceSpider(scrapy.Spider):
         self.overlap_pages = settings.getint("CRAWLER_OVERLAP_PAGES")
         self.db_path = settings.get("CRAWLER_DB")
         self.discovery = DiscoveryLog()
-        with closing(open_db(self.db_path)) as db:
-            self.feeds = FeedTracker.load(db, self.name)
-        # Known articles are looked up by URL (a unique index) when needed, not loaded:
-        # the archive may hold hundreds of thousands. Known means stored before this
-        # run began (to the second), so what this run stores does not change its paging.
-        self.known_before = utc_now()
-        self.known_db: sqlite3.Connection | None = None
+        self.memory = spider_memory(settings)
+        # Digests, 8 bytes an article: the archive may hold hundreds of thousands.
+        self.known = DigestSet() if self.refetch else DigestSet(self.memory.known(self.name))
+        self.feeds = self.memory.feeds(self.name)
 
     def is_known(self, url: str) -> bool:
-        if self.refetch:
-            return False
-        if self.known_db is None:
-            self.known_db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-        row = self.known_db.execute(
-            "SELECT 1 FROM articles WHERE url = ? AND source = ? AND first_seen_at <= ?",
-            [canonical_url(url), self.name, self.known_before],
-        ).fetchone()
-        return row is not None
+        return digest64(canonical_url(url)) in self.known
 
     # Article requests go before the next listing or sitemap page, so the
     # scheduler holds about one page of articles, not the whole archive: a
@@ -114,9 +108,6 @@ class SourceSpider(scrapy.Spider):
         return response.status != 304
 
     def closed(self, reason: str) -> Any:
-        if self.known_db is not None:
-            self.known_db.close()
-            self.known_db = None
         # Only a clean run may remember feeds: after a failed one the next
         # run must look at the full listings again, not get a 304.
         errors = self.crawler.stats.get_value("crawler/errors", 0)
@@ -125,8 +116,7 @@ class SourceSpider(scrapy.Spider):
         return None
 
     def _save_feeds(self) -> None:
-        with closing(open_db(self.db_path)) as db, transaction(db):
-            self.feeds.save(db)
+        self.memory.save(self.feeds, None)
 
     # --- discovery accounting -----------------------------------------------------
     def discovery_request(

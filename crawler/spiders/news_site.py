@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import closing
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,8 +34,7 @@ from crawler.run.blocking import off_reactor
 from crawler.spiders import links
 from crawler.spiders.base import SourceSpider, next_quiet_pages
 from crawler.spiders.site_state import MISSING as MISSING_STATUSES
-from crawler.spiders.site_state import SiteState
-from crawler.store.db import open_db, transaction, utc_now
+from crawler.store.db import utc_now
 from crawler.store.digests import DigestSet, digest64
 from crawler.text.urls import canonical_url, is_web_url, join_url, same_site
 
@@ -66,13 +64,11 @@ class NewsSiteSpider(SourceSpider):
         self.hint_recheck_hours = settings.getfloat("CRAWLER_HINT_RECHECK_HOURS", 24.0)
         self.queued = DigestSet()
         self.shapes = links.ShapeStats(settings.getint("CRAWLER_DISCOVERY_SHAPE_MISSES", 3))
-        with closing(open_db(self.db_path)) as db:
-            self.site = SiteState.load(db, self.name)
-            rows = db.execute(
-                "SELECT url FROM articles WHERE source = ? ORDER BY id DESC LIMIT ?",
-                [self.name, SEED_URLS],
-            )
-            self.shapes.seed(row[0] for row in rows)
+        self.site = self.memory.site(self.name)
+        self.shapes.seed(self.memory.recent_urls(self.name, SEED_URLS))
+        # robots.txt read before this process discovers (a joiner of a shared run
+        # that takes over the start later): its sitemaps are queued by start().
+        self.robots_unread: tuple[str, int, list[scrapy.Request]] | None = None
         # Scrapy's robots.txt middleware downloads robots.txt anyway: read its
         # sitemaps from there rather than asking the site a second time.
         self.robots_from_middleware = settings.getbool("ROBOTSTXT_OBEY")
@@ -132,6 +128,10 @@ class NewsSiteSpider(SourceSpider):
             yield self.discovery_get(url, kind, hint=True, callback=callback, cb_kwargs=cb_kwargs)
 
     async def start(self):  # type: ignore[override]
+        if self.robots_unread is not None:
+            unread, self.robots_unread = self.robots_unread, None
+            for request in self.robots_read(*unread):
+                yield request
         for request in self.discovery_requests():
             yield request
 
@@ -178,14 +178,22 @@ class NewsSiteSpider(SourceSpider):
         if not same_site(robots_url, self.base_url):
             return
         status = self._robots_status()
+        raw = _robots_sitemaps(robotparser) if 200 <= status < 300 else []
+        found = self.sitemap_requests("\n".join(f"Sitemap: {u}" for u in raw), robots_url)
+        if not self.discovers:
+            self.robots_unread = (robots_url, status, found)
+            return
+        for request_ in self.robots_read(robots_url, status, found):
+            self.crawler.engine.crawl(request_)
+
+    def robots_read(
+        self, robots_url: str, status: int, found: list[scrapy.Request]
+    ) -> list[scrapy.Request]:
+        """Count robots.txt's answer; its sitemaps' requests when it could be read."""
         self.discovery.answered("robots", robots_url, status, b"", False)
         self._sync_discovery_stats()
-        if not (200 <= status < 300):
-            return
         # robots.txt lists no article: read, it does not count as discovery that worked.
-        raw = _robots_sitemaps(robotparser)
-        for request_ in self.sitemap_requests("\n".join(f"Sitemap: {u}" for u in raw), robots_url):
-            self.crawler.engine.crawl(request_)
+        return found if 200 <= status < 300 else []
 
     def _robots_status(self) -> int:
         # The middleware counts the answer's status before it parses the body.
@@ -428,13 +436,10 @@ class NewsSiteSpider(SourceSpider):
         return saving
 
     def _save_feeds(self) -> None:
-        with closing(open_db(self.db_path)) as db, transaction(db):
-            self.feeds.save(db)
-            self.site.save(db)
+        self.memory.save(self.feeds, self.site)
 
     def _save_discoveries(self) -> None:
-        with closing(open_db(self.db_path)) as db, transaction(db):
-            self.site.save(db, lastmods=False)
+        self.memory.save(None, self.site, lastmods=False)
 
 
 def _robots_sitemaps(robotparser: Any) -> list[str]:

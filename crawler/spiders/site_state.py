@@ -92,8 +92,7 @@ class SiteState:
     def save(self, db: sqlite_utils.Database, lastmods: bool = True) -> None:
         """Write what changed; ``lastmods=False`` after a run with errors, so its child
         sitemaps are read again next time (their articles may have failed)."""
-        urls = set(self.changed) | (set(self.lastmods) if lastmods else set())
-        rows = [self.get(url, with_lastmods=lastmods) for url in urls]
+        rows = self.rows_to_save(lastmods)
         db["discovery_state"].upsert_all(
             (
                 {
@@ -103,10 +102,16 @@ class SiteState:
                     "hint": int(s.hint),
                     "status": s.status,
                     "lastmod": s.lastmod,
-                    "checked_at": s.checked_at or utc_now(),
+                    "checked_at": s.checked_at,
                 }
                 for s in rows
-                if s is not None
             ),
             pk="url",
         )
+
+    def rows_to_save(self, lastmods: bool = True) -> list[UrlState]:
+        """What changed in this run (with the child sitemaps' lastmods unless ``lastmods``
+        is False), each with ``checked_at`` filled."""
+        urls = set(self.changed) | (set(self.lastmods) if lastmods else set())
+        rows = [self.get(url, with_lastmods=lastmods) for url in sorted(urls)]
+        return [replace(s, checked_at=s.checked_at or utc_now()) for s in rows if s is not None]

@@ -19,8 +19,9 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from crawler.store.db import is_busy, open_db, transaction
 from crawler.stories import StoryConfig
@@ -28,6 +29,7 @@ from crawler.stories import StoryConfig
 if TYPE_CHECKING:
     import sqlite_utils
 
+T = TypeVar("T")
 Batch = list[tuple[dict[str, Any], list[dict[str, Any]], str]]
 # Forms the search index already holds, remembered across batches; bounded.
 KNOWN_FORMS_LIMIT = 500_000
@@ -105,10 +107,21 @@ class BatchWriter:
 
     def write(self, stories: StoryConfig, batch: Batch) -> Counter:
         """Write ``batch`` in one transaction, again on a locked database; raises if it cannot."""
+        counts, retried = self.run(
+            lambda db, forms: write_batch(db, batch, stories, forms)  # one transaction
+        )
+        if retried:
+            counts[RETRIES_STAT] += 1
+        return counts
+
+    def run(self, work: Callable[[sqlite_utils.Database, set[str]], T]) -> tuple[T, bool]:
+        """``work(db, known_forms)``, a function that writes in one transaction, again on a
+        fresh connection while the database is locked; returns its result and whether
+        it had to be run again. Raises what else it raises."""
         attempt = 1
         while True:
             try:
-                counts = write_batch(self.connection(), batch, stories, self.known_forms)
+                result = work(self.connection(), self.known_forms)
             except Exception as exc:
                 # The rolled-back batch's forms are not in the index after all.
                 self.known_forms.clear()
@@ -119,9 +132,7 @@ class BatchWriter:
                 time.sleep(BUSY_BACKOFF_SECONDS * attempt)
                 attempt += 1
                 continue
-            if attempt > 1:
-                counts[RETRIES_STAT] += 1
-            return counts
+            return result, attempt > 1
 
     def write_salvaging(self, stories: StoryConfig, batch: Batch) -> Outcome:
         """Write ``batch``; when it fails, write its articles one at a time, so one

@@ -96,7 +96,7 @@ def test_verdict_is_the_newest_runs_with_the_last_success() -> None:
     conn.execute(
         "CREATE TABLE crawl_runs (id INTEGER PRIMARY KEY, spider, started_at, finished_at, "
         "status, health, health_reasons, warnings, requests, items_new, items_updated, "
-        "items_dropped, errors)"
+        "items_dropped, errors, processes)"
     )
     conn.executemany(
         "INSERT INTO crawl_runs (spider, started_at, status, health, health_reasons) "

@@ -21,12 +21,15 @@ INTERNAL_TABLES = (
     "mention_months",
     "feed_state",
     "discovery_state",
+    "crawl_run_processes",  # the shared queue's crawl processes per run
+    "queue_progress",  # the store worker's place in each process's messages
     "_migrations",
 )
 
 ARTICLES_COLUMNS = {
     "id": "Row id.",
-    "source": "Where it was published: akimat (Almaty city administration, gov.kz) or arnapress.",
+    "source": "Where it was published: a source of crawler/sources (akimat, taraz, … on gov.kz, "
+    "or arnapress).",
     "url": "The article's canonical page.",
     "lang": "Language: ru, kk or en.",
     "title": "Headline as published.",

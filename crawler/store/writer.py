@@ -37,8 +37,9 @@ KNOWN_FORMS_LIMIT = 500_000
 # index entries (story bands, search vocabulary) all over a growing file; with
 # SQLite's default 2 MB most of them are reads from the OS. Bounded, and small
 # enough for the crawl process to peak under 200 MB at 20 000 articles per
-# source (64 MB peaked at 245 MB, 16 MB at 191 MB, the same CPU per article).
-WRITER_CACHE_MB = 16
+# source (64 MB peaked at 245 MB, 16 MB at 191-202 MB, 8 MB at 187 MB; measured
+# side by side with bench/bench_throughput.py --compare, docs/performance.md).
+WRITER_CACHE_MB = 8
 # A batch that meets a locked database (another program holding the write lock
 # past busy_timeout, or a stale read snapshot) is rolled back and written
 # again on a fresh connection, this many times in all, before it is reported lost.

@@ -33,6 +33,8 @@ _MARGIN = 160
 # Characters around a candidate that are split into words: enough for the
 # longest phrase on either side of its anchor, and look-alikes around it.
 _WINDOW = 64
+# Anchors shorter than this are checked against their word before a region is built.
+_SHORT_ANCHOR = 4
 # What may stand between two words of a phrase: spaces, hyphens, dashes, quotes.
 _GAP_CHARS = frozenset(" \t\r\n\u00a0\u202f-\u2010\u2011\u2012\u2013\u2014\"'«»“”„‘’‹›")
 _GAP_MAX = 8
@@ -211,7 +213,16 @@ class MentionDetector:
         for end, (length, anchor) in self._automaton.iter(" " + lowered):
             start = end - length
             around = None
+            token = None
             for anchored in self._by_anchor[anchor]:
+                if len(anchor) < _SHORT_ANCHOR:
+                    # A verb's forms may share one letter (шить: шью, шил): check the
+                    # word itself before a region is built around every word in ш-.
+                    if token is None:
+                        found = PART_RE.match(text, start)
+                        token = found.group() if found else ""
+                    if not token or not self._word_is(anchored.phrase.words[anchored.index], token):
+                        continue
                 if anchored.others:
                     if around is None:
                         around = lowered[max(0, start - _MARGIN) : start + _MARGIN]
@@ -239,6 +250,17 @@ class MentionDetector:
         return out
 
     # -- matching ------------------------------------------------------------------
+    def _word_is(self, word: Word, token: str) -> bool:
+        """Whether ``token`` (as written) is a form of the lexicon ``word``."""
+        if word.kind == "keys":
+            if word.latin:
+                return not word.keys.isdisjoint(self._latin_keys(token))
+            return not word.keys.isdisjoint(self._keys(token))
+        folded = fold(token)
+        if word.kind == "literal":
+            return folded == word.anchor
+        return folded.startswith(word.anchor)
+
     def _keys(self, token: str) -> frozenset[str]:
         keys = self._keys_cache.get(token)
         if keys is None:

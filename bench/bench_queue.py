@@ -37,6 +37,8 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from bench_throughput import start_replica  # the same child replica
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -67,22 +69,6 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
             time.sleep(0.05)
     proc.kill()
     sys.exit("redis-server did not start")
-
-
-def start_replica(articles: int, log: Path) -> tuple[subprocess.Popen, dict[str, str]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "replica", "--articles", str(articles),
-         "--access-log", str(log)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
-    )  # fmt: skip
-    urls = {}
-    while len(urls) < 2:
-        line = proc.stdout.readline()
-        if not line:
-            sys.exit("the replica did not start")
-        name, url = line.split()
-        urls[name] = url
-    return proc, urls
 
 
 def flush(queue: str) -> None:
@@ -196,7 +182,7 @@ def main() -> None:
         folder = Path(tmp)
         redis_proc, queue = start_redis(folder)
         log = folder / "access.jsonl"
-        replica, urls = start_replica(options.articles, log)
+        replica, urls = start_replica(options.articles, "--access-log", str(log))
         results: dict[int, list[dict[str, float]]] = {n: [] for n in configs}
         try:
             for round_ in range(options.runs):

@@ -31,9 +31,10 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
 CONFIGS = {"pipelines": [], "no pipelines": ["-s", "ITEM_PIPELINES={}"]}
 
 
-def start_replica(articles: int) -> tuple[subprocess.Popen, dict[str, str]]:
+def start_replica(articles: int, *options: str) -> tuple[subprocess.Popen, dict[str, str]]:
+    """``crawler replica`` in a child process (with more ``options``), and its site URLs."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "replica", "--articles", str(articles)],
+        [sys.executable, "-m", "crawler", "replica", "--articles", str(articles), *options],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
     )  # fmt: skip
     urls = {}

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
@@ -93,18 +93,18 @@ class HostPacer:
             settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 5,
         )
 
-    async def process_request(self, request: Request, spider: Spider) -> None:
+    async def process_request(self, request: Request) -> None:
         host = urlsplit(request.url).netloc
         gate = GATES.setdefault(host, HostGate())
         hold = max(self.hold, float(request.meta.get("download_timeout") or 0) + 5)
         place = await gate.wait_for_place(self.concurrency, self.delay, hold)
         request.meta[META] = (host, place)
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         self._give_back(request)
         return response
 
-    def process_exception(self, request: Request, exception: Exception, spider: Spider) -> Any:
+    def process_exception(self, request: Request, exception: Exception) -> Any:
         self._give_back(request)
         return None
 

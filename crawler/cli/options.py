@@ -171,9 +171,10 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
 def chosen_sources(value: str | None, overrides: dict[str, str]) -> list[str]:
     """The sources of ``--sources``, else of the CRAWLER_SOURCES setting (``-s`` or the
     environment), else every declared source."""
+    import crawler.settings as project_defaults  # reads CRAWLER_SOURCES from the environment
     from crawler.run.runner import available_sources
 
-    default = overrides.get("CRAWLER_SOURCES") or os.environ.get("CRAWLER_SOURCES")
+    default = overrides.get("CRAWLER_SOURCES") or project_defaults.CRAWLER_SOURCES
     return parse_sources(value or default, available_sources())
 
 

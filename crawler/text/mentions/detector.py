@@ -250,13 +250,14 @@ class MentionDetector:
         return out
 
     # -- matching ------------------------------------------------------------------
-    def _word_is(self, word: Word, token: str) -> bool:
-        """Whether ``token`` (as written) is a form of the lexicon ``word``."""
+    def _word_is(self, word: Word, token: str, folded: str | None = None) -> bool:
+        """Whether ``token`` (as written; ``folded``, when known) is a form of ``word``."""
         if word.kind == "keys":
             if word.latin:
                 return not word.keys.isdisjoint(self._latin_keys(token))
             return not word.keys.isdisjoint(self._keys(token))
-        folded = fold(token)
+        if folded is None:
+            folded = fold(token)
         if word.kind == "literal":
             return folded == word.anchor
         return folded.startswith(word.anchor)
@@ -312,13 +313,7 @@ class MentionDetector:
         folded = folded_tokens.__getitem__
 
         def word_matches(i: int, word: Word) -> bool:
-            if word.kind == "keys":
-                if word.latin:
-                    return not word.keys.isdisjoint(self._latin_keys(tokens[i][2]))
-                return not word.keys.isdisjoint(self._keys(tokens[i][2]))
-            if word.kind == "literal":
-                return folded(i) == word.anchor
-            return folded(i).startswith(word.anchor)
+            return self._word_is(word, tokens[i][2], folded_tokens[i])
 
         def phrase_at(phrase: Phrase, first: int) -> bool:
             # Plain loops: this runs for every candidate, generators cost more here.

@@ -21,11 +21,11 @@ PROJECTS = ["akimat", "taraz", "zhambyl", "shymkent", "astana"]
 SLUGS = {spec.name: spec.project for spec in load_specs() if spec.kind == "govkz"}
 
 
-def polite_crawl(rep: Replica, db: Path, per_host: int):
+def polite_crawl(rep: Replica, db: Path, per_host: int, sources: list[str] = PROJECTS):
     return run_cli(
         "crawl",
         "--db", str(db),
-        "--sources", ",".join(PROJECTS),
+        "--sources", ",".join(sources),
         "-s", "DOWNLOAD_DELAY=0.01",
         "-s", "AUTOTHROTTLE_ENABLED=False",
         "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={per_host}",
@@ -61,3 +61,19 @@ def test_the_gate_is_what_keeps_them_to_one(tmp_path: Path) -> None:
         result = polite_crawl(rep, tmp_path / "two.db", per_host=2)
         assert result.returncode == 0, result.stderr[-3000:]
         assert rep.most_in_flight["akimat"] == 2
+
+
+@pytest.mark.slow
+def test_a_project_whose_lists_are_empty_is_unhealthy(tmp_path: Path) -> None:
+    # A wrong slug looks like this on the real site: every list answers `[]`.
+    with Replica(articles=0) as rep:
+        result = polite_crawl(rep, tmp_path / "empty.db", per_host=1, sources=["akimat", "taraz"])
+    assert result.returncode == 1, result.stdout
+    assert (
+        "akimat: " in result.stdout
+        and "UNHEALTHY: Its lists answered but named no" in result.stdout
+    )
+    conn = sqlite3.connect(tmp_path / "empty.db")
+    health = dict(conn.execute("SELECT spider, health FROM crawl_runs"))
+    conn.close()
+    assert health == {"akimat": "unhealthy", "taraz": "healthy"}

@@ -51,3 +51,16 @@ def test_nothing_new_while_feeds_change_for_three_runs() -> None:
     ]
     unchanged_feeds = {"crawler/feeds_changed": 0, "crawler/items_new": 0}
     assert evaluate(facts(stats=unchanged_feeds, earlier=busy_before)) == []
+
+
+def test_lists_that_name_no_article_are_unhealthy() -> None:
+    empty = {"crawler/discovery/parsed": 3, "crawler/entries_listed": 0}
+    assert evaluate(facts(stats=empty)) == [
+        "Its lists answered but named no article at all (3 read): "
+        "check its address or project slug."
+    ]
+    # Some entries, an unchanged list beside an empty one, or a spider that does not
+    # count entries (news sites): nothing to say.
+    assert evaluate(facts(stats={**empty, "crawler/entries_listed": 2})) == []
+    assert evaluate(facts(stats={**empty, "crawler/feeds_unchanged": 1})) == []
+    assert evaluate(facts(stats={"crawler/discovery/parsed": 3})) == []

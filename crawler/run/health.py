@@ -11,7 +11,10 @@ from typing import Any, ClassVar
 
 from scrapy.settings import BaseSettings
 
-from crawler.spiders.discovery import STAT_REPORT
+from crawler.spiders.discovery import STAT_PARSED, STAT_REPORT
+
+# Entries the source's lists named this run, set by spiders that read lists of entries.
+STAT_LISTED = "crawler/entries_listed"
 
 
 @dataclass
@@ -51,6 +54,20 @@ class RunFailed(Check):
         if facts.status == "failed" and not facts.stats.get(STAT_REPORT):
             reason = facts.stats.get("finish_reason") or "errors only"
             return {"status": facts.status, "reason": reason}
+        return None
+
+
+class EmptyLists(Check):
+    """Its lists answered but named no article at all ({lists} read): check its address or project slug."""
+
+    def failed(self, facts: RunFacts) -> dict[str, Any] | None:
+        # Only sources that count what their lists name (the gov.kz API), and only when
+        # every list was read: an unchanged one (304) names nothing, and a language
+        # without news is empty beside one that did not change.
+        lists = facts.stats.get(STAT_PARSED, 0)
+        unchanged = facts.stats.get("crawler/feeds_unchanged", 0)
+        if facts.stats.get(STAT_LISTED) == 0 and lists and not unchanged:
+            return {"lists": lists}
         return None
 
 
@@ -94,6 +111,7 @@ class ExtractionDrift(Check):
 CHECKS: list[Check] = [
     DiscoveryFailed(),
     RunFailed(),
+    EmptyLists(),
     NothingNewWhileFeedsChange(),
     ExtractionDrift(),
 ]

@@ -40,6 +40,7 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.run.health import STAT_LISTED
 from crawler.spiders import govkz
 from crawler.spiders.base import SourceSpider, next_quiet_pages
 from crawler.spiders.discovery import body_start
@@ -380,6 +381,8 @@ class GovkzSpider(SourceSpider):
         """Yield the unknown articles of a page and, unless paging ends, the next page."""
         asked = page["lang"]
         stats = self.crawler.stats
+        # Entries the lists named (0 included): an empty project is reported by health.
+        stats.inc_value(STAT_LISTED, len(entries))
         new = repeated = 0
         for entry in entries:
             item_id = govkz.api_id(entry.get("id"))

@@ -291,3 +291,24 @@ def test_a_context_word_with_a_full_stop_counts_only_as_itself():
     assert "world_craft_city" not in categories(
         "A book titled Taraz, the City of Artisans, was presented."
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Мастер кует серебро по старинным эскизам.",
+        "Он ковал серебро для юрты.",
+        "Мастерицы шьют национальную одежду к празднику.",
+        "Она шила камзол по старинному крою.",
+    ],
+)
+def test_verbs_whose_forms_share_one_letter_are_still_found(text):
+    # ковать: кую/ковал, шить: шью/шила; the candidate search looks for longer
+    # prefixes that cover every form, not for every word starting with к- or ш-.
+    assert [m.category for m in default_detector().find(text)] == ["crafts"]
+
+
+def test_no_search_anchor_is_a_single_letter():
+    detector = default_detector()
+    short = sorted(anchor for anchor in detector._by_anchor if len(anchor) < 3)
+    assert short == ["ою"], short

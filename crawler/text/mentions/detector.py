@@ -117,7 +117,6 @@ class MentionDetector:
                     self._index_exclusion(entry, phrase)
                     continue
                 index = _pick_anchor(phrase)
-                anchor = phrase.words[index].anchor
                 others = tuple(
                     {
                         _searched(word)
@@ -126,7 +125,8 @@ class MentionDetector:
                     }
                     - {_searched(phrase.words[index])}
                 )
-                self._by_anchor[anchor].append(_Anchored(entry, phrase, index, others))
+                for anchor in phrase.words[index].searched:
+                    self._by_anchor[anchor].append(_Anchored(entry, phrase, index, others))
         # Only the anchor of one word per phrase is searched for in the whole text;
         # the others are checked in the neighbourhood of its hits.
         self._automaton = ahocorasick.Automaton()
@@ -481,7 +481,10 @@ def _pick_anchor(phrase: Phrase) -> int:
     unless it is one ordinary news is full of."""
     return max(
         range(len(phrase.words)),
-        key=lambda i: (phrase.words[i].anchor not in _COMMON, len(phrase.words[i].anchor)),
+        key=lambda i: (
+            phrase.words[i].anchor not in _COMMON,
+            min(len(anchor) for anchor in phrase.words[i].searched),
+        ),
     )
 
 

@@ -58,6 +58,14 @@ class Word:
     keys: frozenset[str]  # for "keys"; for the others the one folded string
     anchor: str  # a folded string every matching word starts with
     latin: bool = False  # a Kazakh or Uzbek word spelt in Latin: its keys are Cyrillic
+    # Longer prefixes that together cover every form, for words whose forms share only
+    # a letter or two (ковать: кую, ковал): searched for instead of ``anchor``.
+    anchors: tuple[str, ...] = ()
+
+    @property
+    def searched(self) -> tuple[str, ...]:
+        """The prefixes the candidate search looks for: every form starts with one."""
+        return self.anchors or (self.anchor,)
 
 
 @dataclass(frozen=True)
@@ -350,12 +358,14 @@ def _phrase(text: str, inflect: bool, where: str, fail, written: str | None = No
             # A dictionary form read as a stem plus an ending (ұста as ұс + -та) would
             # match unrelated short words: such one- and two-letter readings are dropped.
             keys = frozenset(k for k in keys if len(k) >= 3) or keys
-            compiled.append(Word("keys", keys, _anchor(folded, keys)))
+            anchor, forms = _anchor(folded, keys)
+            compiled.append(Word("keys", keys, anchor, anchors=_cover(anchor, forms)))
     return Phrase(words=tuple(compiled), written=written or text)
 
 
-def _anchor(word: str, keys: frozenset[str]) -> str:
-    """A prefix shared by every form of ``word`` (used to find candidates fast)."""
+def _anchor(word: str, keys: frozenset[str]) -> tuple[str, set[str]]:
+    """A prefix shared by every form of ``word`` (used to find candidates fast), and
+    the forms it was taken from."""
     # Keys in the other script (the Kazakh reading of "jeweller") share no prefix.
     cyrillic = bool(_CYRILLIC_RE.search(word))
     forms = {word, *(k for k in keys if bool(_CYRILLIC_RE.search(k)) == cyrillic)}
@@ -376,7 +386,7 @@ def _anchor(word: str, keys: frozenset[str]) -> str:
                     for f in parse.lexeme
                     if not {"COMP", "Supr", "Cmp2"} & f.tag.grammemes
                 )
-        return _common_prefix(forms)
+        return _common_prefix(forms), forms
     # Uzbek keys spell ҳ as х (both are typed): compare so, keep the word's letters.
     prefix = word[: len(_common_prefix({form.replace("ҳ", "х") for form in forms}))]
     # Kazakh stems voice their last consonant before vowels (өрнек → өрнегі) and
@@ -385,7 +395,24 @@ def _anchor(word: str, keys: frozenset[str]) -> str:
         prefix = prefix[:-1]
     if not KAZAKH_LATIN_LETTERS.isdisjoint(word) and len(prefix) > 4:
         prefix = prefix[:-1]
-    return prefix
+    return prefix, set()
+
+
+# Anchors shorter than this are replaced by longer ones that cover every form.
+_SHORT = 4
+
+
+def _cover(anchor: str, forms: set[str]) -> tuple[str, ...]:
+    """Prefixes of at least ``_SHORT`` letters (or whole shorter forms) that every
+    form starts with one of, when the forms share fewer letters than that; else ()."""
+    if len(anchor) >= _SHORT or not forms:
+        return ()
+    prefixes: dict[str, set[str]] = {}
+    for form in forms:
+        prefixes.setdefault(form[:_SHORT], set()).add(form)
+    cover = sorted(_common_prefix(group) for group in prefixes.values())
+    # A prefix that starts with another one adds nothing.
+    return tuple(p for i, p in enumerate(cover) if not any(p.startswith(q) for q in cover[:i]))
 
 
 def _common_prefix(words: set[str]) -> str:

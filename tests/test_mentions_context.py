@@ -120,6 +120,11 @@ def test_wcc_of_the_churches_is_not_the_council(text):
         "Ұсталар пышақ соқты.",
         "Local jewellers and potters displayed their wares.",
         "Leatherworkers showed saddles and belts.",
+        "It takes him six months to make only one saddle.",
+        "Ауылда шағын ұстаханасы бар шебер тұрады.",
+        "Тігіншілер қалпақ пен бөріктің үлгілерін жаңғыртып жүр.",
+        "Ол моншақ, сырға, алқасын жасаумен айналысады.",
+        "В Талдыкоргане собираются вязальщицы.",
     ],
 )
 def test_crafts_without_the_word_craft(text):
@@ -147,6 +152,10 @@ def test_crafts_without_the_word_craft(text):
         "Қызыл кілем үстінде қонақтар суретке түсті.",
         "Балалар киіз үй – батутта ойнады.",
         "Technical felt and roofing felt are sold here.",
+        "Scientists found fragments of clay pottery and stone tools in the mound.",
+        "Жарысқа 400-ге жуық боз кілем шеберлері қатысады.",
+        "Кәсіпорын нарыққа тоқыма бұйымдарын шығаруда.",
+        "Тігінші мектеп формасын тігіп жатыр.",
     ],
 )
 def test_crafts_traps(text):

@@ -125,6 +125,8 @@ def test_wcc_of_the_churches_is_not_the_council(text):
         "Тігіншілер қалпақ пен бөріктің үлгілерін жаңғыртып жүр.",
         "Ол моншақ, сырға, алқасын жасаумен айналысады.",
         "В Талдыкоргане собираются вязальщицы.",
+        "Applied art masters showcase the process of making national costumes.",
+        "Мастерицы показали, как шьется лоскутное одеяло для убранства дома.",
     ],
 )
 def test_crafts_without_the_word_craft(text):
@@ -156,6 +158,9 @@ def test_crafts_without_the_word_craft(text):
         "Жарысқа 400-ге жуық боз кілем шеберлері қатысады.",
         "Кәсіпорын нарыққа тоқыма бұйымдарын шығаруда.",
         "Тігінші мектеп формасын тігіп жатыр.",
+        "People, 469 motor pumps and 139 floating crafts are deployed in flood relief.",
+        "A workshop producing carpets and rugs was commissioned for 1 billion tenge.",
+        "Новый закон превратился в лоскутное одеяло поправок.",
     ],
 )
 def test_crafts_traps(text):

@@ -16,6 +16,7 @@ behind every figure, per category and language, for dev and test).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -160,6 +161,31 @@ def test_real_set_is_there_and_complete():
             assert excerpt["split"] == "dev", (excerpt["id"], excerpt["file"])
         else:
             assert excerpt["lang"] == stem, (excerpt["id"], excerpt["file"])
+
+
+def _word_grams(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
+
+
+def test_excerpts_added_to_dev_repeat_no_test_excerpt():
+    """The same story from another outlet would tune the lexicon on the held-out text:
+    no excerpt of a dev_*.toml file shares more than 15% of its word 4-grams with a
+    test excerpt. Only the dev ids are reported, never the test text."""
+    excerpts = load_real()
+    held_out = [_word_grams(e["text"]) for e in excerpts if e["split"] == "test"]
+    repeats = []
+    for excerpt in excerpts:
+        if not Path(excerpt["file"]).stem.startswith("dev_"):
+            continue
+        grams = _word_grams(excerpt["text"])
+        shared = max(
+            (len(grams & other) / max(1, min(len(grams), len(other))) for other in held_out),
+            default=0,
+        )
+        if shared > 0.15:
+            repeats.append(f"{excerpt['id']} ({excerpt['file']}): {shared:.0%} of a test excerpt")
+    assert not repeats, "dev excerpts that repeat a test excerpt: " + "; ".join(repeats)
 
 
 def test_real_dev_split_table():

@@ -127,6 +127,9 @@ def test_wcc_of_the_churches_is_not_the_council(text):
         "В Талдыкоргане собираются вязальщицы.",
         "Applied art masters showcase the process of making national costumes.",
         "Мастерицы показали, как шьется лоскутное одеяло для убранства дома.",
+        "Ол фетрден кеудеше, сөмке, сәукеле сияқты киім-бұйым тігіп жүр.",
+        "Он саусағынан өнер тамып, әулетімен қол өнеріне бейім.",
+        "Тігін тігу өнерін анасынан үйренген.",
     ],
 )
 def test_crafts_without_the_word_craft(text):
@@ -161,6 +164,8 @@ def test_crafts_without_the_word_craft(text):
         "People, 469 motor pumps and 139 floating crafts are deployed in flood relief.",
         "A workshop producing carpets and rugs was commissioned for 1 billion tenge.",
         "Новый закон превратился в лоскутное одеяло поправок.",
+        "«Тіл шебері» байқауына қатысушылар ұлттық киіммен шықты.",
+        "Ауылда жеміс ағаштарын тігу науқаны басталды.",
     ],
 )
 def test_crafts_traps(text):

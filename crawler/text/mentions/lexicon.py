@@ -358,6 +358,9 @@ def _phrase(text: str, inflect: bool, where: str, fail, written: str | None = No
             # A dictionary form read as a stem plus an ending (ұста as ұс + -та) would
             # match unrelated short words: such one- and two-letter readings are dropped.
             keys = frozenset(k for k in keys if len(k) >= 3) or keys
+            # The word itself is a key too: «бұйым» reads as бұй + -ым, while the
+            # text's «бұйымдары» reads as бұйым + -дары.
+            keys |= {folded}
             anchor, forms = _anchor(folded, keys)
             compiled.append(Word("keys", keys, anchor, anchors=_cover(anchor, forms)))
     return Phrase(words=tuple(compiled), written=written or text)

@@ -44,6 +44,7 @@ CONTEXT_SCOPES = ("sentence", "paragraph", "nearby")
 NEARBY_WORDS = 3
 _WORD_RE = re.compile(r"[^\W_]+(?:['’ʻ‘][^\W_]+)*\*?")
 _CYRILLIC_RE = re.compile("[а-яёәғқңөұүһіўҳ]")
+_VOICED = {"к": "г", "қ": "ғ", "п": "б"}
 
 
 class LexiconError(ValueError):
@@ -194,6 +195,13 @@ def _context_pattern(words: list[str]) -> re.Pattern[str]:
     """A word of the text counts if it starts with a listed word, or, for a listed word
     written with a full stop after it ("title."), if it is that word exactly."""
     stems = {fold(w.strip()).rstrip("*") for w in words if w.strip()}
+    # Kazakh voices a final к, қ, п before a vowel (бесік → бесігі, өнеркәсіп →
+    # өнеркәсібі): the voiced spelling is looked for too.
+    stems |= {
+        stem[:-1] + _VOICED[stem[-1]]
+        for stem in stems
+        if len(stem) >= 4 and stem[-1] in _VOICED and _CYRILLIC_RE.search(stem)
+    }
     # Cyrillic words are looked for in their Kazakh and Uzbek Latin spellings too.
     for stem in list(stems):
         if _CYRILLIC_RE.search(stem):

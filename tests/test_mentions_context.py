@@ -137,6 +137,8 @@ def test_wcc_of_the_churches_is_not_the_council(text):
         "Шеберлердің қолынан шыққан домбыра сыйға тартылды.",
         "Қазақ ер-тоқымды таза ағаштан шауып жасайды.",
         "Ауданда қуыршақ жасайтын шебер бар.",
+        "He has been crafting musical instruments komuz and kyl-kiyak for 20 years.",
+        "Seminars on crafting skills for women in rural areas were held.",
     ],
 )
 def test_crafts_without_the_word_craft(text):
@@ -181,6 +183,8 @@ def test_crafts_without_the_word_craft(text):
         "Ол қымыз жасау шебері болған.",
         "Тері илеу өнеркәсібі дамыған елдерде шикізатқа сұраныс жоғары.",
         "Ұлттық банк жаңа банкнотасын шығарды. Ол дәстүрлі ою-өрнекке негізделген.",
+        "The ministry is crafting a strategy on taxes and policy instruments.",
+        "Based on the pottery wares discovered nearby, archaeologists believe these were kitchens.",
     ],
 )
 def test_crafts_traps(text):

@@ -139,6 +139,7 @@ def test_wcc_of_the_churches_is_not_the_council(text):
         "Ауданда қуыршақ жасайтын шебер бар.",
         "He has been crafting musical instruments komuz and kyl-kiyak for 20 years.",
         "Seminars on crafting skills for women in rural areas were held.",
+        "Казахские народные ювелиры возродили свою отрасль.",
     ],
 )
 def test_crafts_without_the_word_craft(text):
@@ -185,6 +186,7 @@ def test_crafts_without_the_word_craft(text):
         "Ұлттық банк жаңа банкнотасын шығарды. Ол дәстүрлі ою-өрнекке негізделген.",
         "The ministry is crafting a strategy on taxes and policy instruments.",
         "Based on the pottery wares discovered nearby, archaeologists believe these were kitchens.",
+        "В подпольном цехе нашли 7016 бутылок спиртных напитков кустарного производства.",
     ],
 )
 def test_crafts_traps(text):

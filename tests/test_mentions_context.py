@@ -140,6 +140,11 @@ def test_wcc_of_the_churches_is_not_the_council(text):
         "He has been crafting musical instruments komuz and kyl-kiyak for 20 years.",
         "Seminars on crafting skills for women in rural areas were held.",
         "Казахские народные ювелиры возродили свою отрасль.",
+        "Ұзақ жылдар бойы қазақтың қобызын жасап жүрген шебер.",
+        "Әжелер ауылда киіз басты.",
+        "Ол кілем тоқиды.",
+        "Qazaqtyń qobyzyn jasap júrgen sheber.",
+        "Бірі киімді пішеді, бірі тігеді, бірі моншақтармен көмкереді.",
     ],
 )
 def test_crafts_without_the_word_craft(text):
@@ -187,6 +192,8 @@ def test_crafts_without_the_word_craft(text):
         "The ministry is crafting a strategy on taxes and policy instruments.",
         "Based on the pottery wares discovered nearby, archaeologists believe these were kitchens.",
         "В подпольном цехе нашли 7016 бутылок спиртных напитков кустарного производства.",
+        "Университет театр актерлерінің ұстаханасына айналады.",
+        "Қорымдағы обадан табылған зергерлік бұйымдардың жасалу технологиясы ерекше.",
     ],
 )
 def test_crafts_traps(text):

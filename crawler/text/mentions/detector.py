@@ -151,7 +151,8 @@ class MentionDetector:
             elif word.kind == "literal":
                 self._exclusions_by_literal[word.anchor].append((entry, phrase, index))
             else:
-                self._exclusion_prefixes.append((word.anchor, entry, phrase, index))
+                for prefix in word.searched:
+                    self._exclusion_prefixes.append((prefix, entry, phrase, index))
 
     @classmethod
     def from_file(cls, path: str | PathLike[str] | Traversable) -> MentionDetector:
@@ -260,7 +261,7 @@ class MentionDetector:
             folded = fold(token)
         if word.kind == "literal":
             return folded == word.anchor
-        return folded.startswith(word.anchor)
+        return folded.startswith(word.searched)
 
     def _keys(self, token: str) -> frozenset[str]:
         keys = self._keys_cache.get(token)
@@ -478,14 +479,13 @@ def _searched(word: Word) -> str:
 
 def _pick_anchor(phrase: Phrase) -> int:
     """The word whose anchor triggers matching: the longest anchor (the rarest, roughly),
-    unless it is one ordinary news is full of."""
-    return max(
-        range(len(phrase.words)),
-        key=lambda i: (
-            phrase.words[i].anchor not in _COMMON,
-            min(len(anchor) for anchor in phrase.words[i].searched),
-        ),
-    )
+    unless it is one ordinary news is full of, or shorter than three letters."""
+    def rank(i: int) -> tuple[bool, bool, int]:
+        shortest = min(len(anchor) for anchor in phrase.words[i].searched)
+        # A two-letter stem (ой- of «ағаш ою») is commoner than any listed word.
+        return shortest >= 3, phrase.words[i].anchor not in _COMMON, shortest
+
+    return max(range(len(phrase.words)), key=rank)
 
 
 def _lowered(text: str) -> str:

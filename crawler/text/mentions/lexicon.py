@@ -318,12 +318,13 @@ def _phrases(text: str, inflect: bool, lang: str | None, where: str, fail) -> li
     """The phrase, and for Kazakh and Uzbek its spellings in the other script."""
     if lang not in TWO_SCRIPTS:
         return [_phrase(text, inflect, where, fail)]
+    kazakh = lang == "kk"
     words = _words(text, where, fail)
     # Written in Latin: read it back into Cyrillic, where the stems live.
     cyrillic = [
         w if _CYRILLIC_RE.search(fold(w)) else latin_to_cyrillic(fold(w), lang) for w in words
     ]
-    phrases = [_phrase(" ".join(cyrillic), inflect, where, fail, written=text)]
+    phrases = [_phrase(" ".join(cyrillic), inflect, where, fail, written=text, kazakh=kazakh)]
     # Kazakh: the 2018 and 2021 alphabets; Uzbek: as written, and with x for ҳ.
     for spelling in range(2):
         latin = []
@@ -332,11 +333,43 @@ def _phrases(text: str, inflect: bool, lang: str | None, where: str, fail) -> li
             spelt = spellings[min(spelling, len(spellings) - 1)]
             if word.kind == "keys":
                 latin.append(Word("keys", word.keys, spelt, latin=True))
+            elif word.anchors:
+                stems = {_spelt(stem, lang, spelling) for stem in word.anchors}
+                common = _common_prefix(stems)
+                latin.append(Word(word.kind, frozenset(stems), common, True, tuple(sorted(stems))))
             else:
                 latin.append(Word(word.kind, frozenset({spelt}), spelt, latin=True))
         if all(len(w.anchor) >= 2 for w in latin) and all(p.words != tuple(latin) for p in phrases):
             phrases.append(Phrase(words=tuple(latin), written=text))
     return phrases
+
+
+def _spelt(word: str, lang: str, spelling: int) -> str:
+    spellings = cyrillic_to_latin(word, lang)
+    return spellings[min(spelling, len(spellings) - 1)]
+
+
+# Kazakh consonants that alternate at the end of a verb stem (соқты, соғып).
+_KK_VERB_PAIRS = {"қ": "ғ", "ғ": "қ", "к": "г", "г": "к", "п": "б", "б": "п"}
+
+
+def _kazakh_verb_stems(word: str) -> frozenset[str]:
+    """The stems of a Kazakh verbal noun (жасау, тоқу, тігу, ою), which every form of
+    the verb starts with (жасайды, жасап, жасаған; тоқиды, тоқып; тікті, тігіп; ойып);
+    empty if ``word`` does not look like one. The stemmer knows nouns only."""
+    if word.endswith("ю") and len(word) >= 2:
+        stem = word[:-1] + "й"
+    elif word.endswith("у") and len(word) >= 4:
+        stem = word[:-1]
+    else:
+        return frozenset()
+    if len(stem) < 2:
+        return frozenset()
+    # ою is о + -ю: its stem ой- does not start the word itself.
+    stems = {stem, word} if word.endswith("ю") else {stem}
+    if stem[-1] in _KK_VERB_PAIRS:
+        stems.add(stem[:-1] + _KK_VERB_PAIRS[stem[-1]])
+    return frozenset(stems)
 
 
 def _words(text: str, where: str, fail) -> list[str]:
@@ -350,10 +383,29 @@ def _words(text: str, where: str, fail) -> list[str]:
     return words
 
 
-def _phrase(text: str, inflect: bool, where: str, fail, written: str | None = None) -> Phrase:
+def _phrase(
+    text: str,
+    inflect: bool,
+    where: str,
+    fail,
+    written: str | None = None,
+    kazakh: bool = False,
+) -> Phrase:
     compiled = []
-    for word in _words(text, where, fail):
+    words = _words(text, where, fail)
+    for position, word in enumerate(words):
         folded = fold(word)
+        # The verb that ends a Kazakh phrase (киіз басу, домбыра жасау) is matched in
+        # all its forms: «домбыра жасап», «киіз басты».
+        verb = (
+            _kazakh_verb_stems(folded)
+            if kazakh and inflect and position > 0 and position == len(words) - 1
+            else frozenset()
+        )
+        if verb:
+            anchors = tuple(sorted(verb)) if len(verb) > 1 else ()
+            compiled.append(Word("prefix", verb, _common_prefix(set(verb)), anchors=anchors))
+            continue
         if folded.endswith("*"):
             stem = folded[:-1]
             if len(stem) < 2:

@@ -480,6 +480,7 @@ def _searched(word: Word) -> str:
 def _pick_anchor(phrase: Phrase) -> int:
     """The word whose anchor triggers matching: the longest anchor (the rarest, roughly),
     unless it is one ordinary news is full of, or shorter than three letters."""
+
     def rank(i: int) -> tuple[bool, bool, int]:
         shortest = min(len(anchor) for anchor in phrase.words[i].searched)
         # A two-letter stem (ой- of «ағаш ою») is commoner than any listed word.

@@ -354,19 +354,14 @@ _KK_VERB_PAIRS = {"қ": "ғ", "ғ": "қ", "к": "г", "г": "к", "п": "б", "�
 
 
 def _kazakh_verb_stems(word: str) -> frozenset[str]:
-    """The stems of a Kazakh verbal noun (жасау, тоқу, тігу, ою), which every form of
-    the verb starts with (жасайды, жасап, жасаған; тоқиды, тоқып; тікті, тігіп; ойып);
-    empty if ``word`` does not look like one. The stemmer knows nouns only."""
-    if word.endswith("ю") and len(word) >= 2:
-        stem = word[:-1] + "й"
-    elif word.endswith("у") and len(word) >= 4:
-        stem = word[:-1]
-    else:
+    """The stems of a Kazakh verbal noun (жасау, тоқу, тігу), which every form of the
+    verb starts with (жасайды, жасап, жасаған; тоқиды, тоқып; тікті, тігіп); empty if
+    ``word`` does not look like one. The stemmer knows nouns only."""
+    if not word.endswith("у") or len(word) < 4:
         return frozenset()
-    if len(stem) < 2:
-        return frozenset()
-    # ою is о + -ю: its stem ой- does not start the word itself.
-    stems = {stem, word} if word.endswith("ю") else {stem}
+    # Shorter stems (ой- of ою, өр- of өру) start too many other words.
+    stem = word[:-1]
+    stems = {stem}
     if stem[-1] in _KK_VERB_PAIRS:
         stems.add(stem[:-1] + _KK_VERB_PAIRS[stem[-1]])
     return frozenset(stems)

@@ -36,6 +36,7 @@ def categories(text: str) -> set[str]:
         "Qo‘qon shahriga «Hunarmandlar shahri» maqomi berildi.",
         "Хива «Жаҳон ҳунармандчилик шаҳри» деб эътироф этилди.",
         "Marg‘ilon Butunjahon hunarmandlar shahri unvonini oldi.",
+        "Turkistan was officially recognized as the City of Craftsmen.",
     ],
 )
 def test_the_status_is_found_near_status_words(text):
@@ -145,6 +146,7 @@ def test_wcc_of_the_churches_is_not_the_council(text):
         "Ол кілем тоқиды.",
         "Qazaqtyń qobyzyn jasap júrgen sheber.",
         "Бірі киімді пішеді, бірі тігеді, бірі моншақтармен көмкереді.",
+        "Етікшілік өнерді ебі барлар ғана таңдайды.",
     ],
 )
 def test_crafts_without_the_word_craft(text):
@@ -194,6 +196,10 @@ def test_crafts_without_the_word_craft(text):
         "В подпольном цехе нашли 7016 бутылок спиртных напитков кустарного производства.",
         "Университет театр актерлерінің ұстаханасына айналады.",
         "Қорымдағы обадан табылған зергерлік бұйымдардың жасалу технологиясы ерекше.",
+        "Көрмеге жас қылқалам шеберлерінің туындылары қойылған.",
+        "Наурыз күні киіз үйлер тігіліп, келушілер наурызкөже татты.",
+        "Уральская валяльно-войлочная фабрика была крупнейшей в республике.",
+        "The potters' quarter was discovered during the excavations of the ancient settlement.",
     ],
 )
 def test_crafts_traps(text):

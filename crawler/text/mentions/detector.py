@@ -227,7 +227,13 @@ class MentionDetector:
                 if anchored.others:
                     if around is None:
                         around = lowered[max(0, start - _MARGIN) : start + _MARGIN]
-                    if not all(_word_start_in(other, around) for other in anchored.others):
+                    # A plain loop: this runs for most hits, a generator costs more.
+                    missing = False
+                    for other in anchored.others:
+                        if other not in around or not _word_start_in(other, around):
+                            missing = True
+                            break
+                    if missing:
                         continue
                 candidates.append((start, anchored))
         if not candidates:
@@ -479,14 +485,15 @@ def _searched(word: Word) -> str:
 
 def _pick_anchor(phrase: Phrase) -> int:
     """The word whose anchor triggers matching: the longest anchor (the rarest, roughly),
-    unless it is one ordinary news is full of, or shorter than three letters."""
+    unless it is one ordinary news is full of."""
 
-    def rank(i: int) -> tuple[bool, bool, int]:
-        shortest = min(len(anchor) for anchor in phrase.words[i].searched)
-        # A two-letter stem (ой- of «ағаш ою») is commoner than any listed word.
-        return shortest >= 3, phrase.words[i].anchor not in _COMMON, shortest
-
-    return max(range(len(phrase.words)), key=rank)
+    return max(
+        range(len(phrase.words)),
+        key=lambda i: (
+            phrase.words[i].anchor not in _COMMON,
+            min(len(anchor) for anchor in phrase.words[i].searched),
+        ),
+    )
 
 
 def _lowered(text: str) -> str:

@@ -67,12 +67,13 @@ def _period_ends_sentence(text: str, start: int) -> bool:
     return not (len(word) == 1 and word.isupper()) and word.lower() not in _ABBREVIATIONS
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=256)
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence containing ``text[start:end]`` as (start, end) offsets, stripped.
 
-    Remembered for the last few calls: a term's context rule and its snippet ask
-    for the same sentence (a str's hash is computed once, so this is cheap).
+    Remembered for the last 256 calls: a term's context rule and, once the whole
+    text is matched, its snippet ask for the same sentence (a str's hash is
+    computed once, so this is cheap; the texts held are the last few articles).
     """
     low = max(0, start - _REACH)
     sentence_start = low

@@ -486,7 +486,6 @@ def _searched(word: Word) -> str:
 def _pick_anchor(phrase: Phrase) -> int:
     """The word whose anchor triggers matching: the longest anchor (the rarest, roughly),
     unless it is one ordinary news is full of."""
-
     return max(
         range(len(phrase.words)),
         key=lambda i: (

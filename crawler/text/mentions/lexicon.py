@@ -59,8 +59,10 @@ class Word:
     keys: frozenset[str]  # for "keys"; for the others the one folded string
     anchor: str  # a folded string every matching word starts with
     latin: bool = False  # a Kazakh or Uzbek word spelt in Latin: its keys are Cyrillic
-    # Longer prefixes that together cover every form, for words whose forms share only
-    # a letter or two (ковать: кую, ковал): searched for instead of ``anchor``.
+    # Prefixes that together cover every form, searched for instead of ``anchor``:
+    # longer ones for words whose forms share only a letter or two (ковать: кую,
+    # ковал), and both stems of a Kazakh verb whose last consonant alternates (тоқ-,
+    # тоғ-); a "prefix" word matches a token starting with any of them.
     anchors: tuple[str, ...] = ()
 
     @property

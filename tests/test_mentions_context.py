@@ -147,6 +147,9 @@ def test_wcc_of_the_churches_is_not_the_council(text):
         "Qazaqtyń qobyzyn jasap júrgen sheber.",
         "Бірі киімді пішеді, бірі тігеді, бірі моншақтармен көмкереді.",
         "Етікшілік өнерді ебі барлар ғана таңдайды.",
+        "He made a cradle of pine for his grandson.",
+        "Фестиваль «Korpe Fest» поддержало руководство региона.",
+        "«Көрпе Fest» этнофестивалінің жеңімпазымен кездесу өтті.",
     ],
 )
 def test_crafts_without_the_word_craft(text):
@@ -200,6 +203,7 @@ def test_crafts_without_the_word_craft(text):
         "Наурыз күні киіз үйлер тігіліп, келушілер наурызкөже татты.",
         "Уральская валяльно-войлочная фабрика была крупнейшей в республике.",
         "The potters' quarter was discovered during the excavations of the ancient settlement.",
+        "Scientists believe the region is the cradle of the apple.",
     ],
 )
 def test_crafts_traps(text):

@@ -17,6 +17,17 @@ def replica() -> Iterator[object]:
 
 
 @pytest.fixture
+def smtp() -> Iterator[object]:
+    """A real SMTP server on 127.0.0.1, started for the test (tests/smtp_sink.py)."""
+    from tests.smtp_sink import SmtpSink
+
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
 def fresh_replica() -> Iterator[object]:
     """A replica of its own, for tests that change what it publishes."""
     from crawler.replica.server import Replica

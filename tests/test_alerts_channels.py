@@ -10,7 +10,8 @@ import pytest
 
 from crawler.alerts import Batch, Recipient, render_message
 from crawler.alerts.channels import Channel, Message, Outcome
-from tests.test_alerts_smtp import NOW, SmtpSink, seed, send_all, subs, text_part
+from tests.smtp_sink import SmtpSink
+from tests.test_alerts_smtp import NOW, seed, send_all, subs, text_part
 
 
 class Unavailable(Exception):

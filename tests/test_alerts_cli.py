@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import replica_args, run_cli
-from tests.test_alerts_smtp import SmtpSink, text_part
+from tests.smtp_sink import SmtpSink
+from tests.test_alerts_smtp import text_part
 
 NO_MAIL_ENV = {
     "SMTP_HOST": "",
@@ -16,14 +17,6 @@ NO_MAIL_ENV = {
     "CRAWLER_SUBSCRIPTIONS": "",
     "CRAWLER_DATASETTE_URL": "",
 }
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink()
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 SUBSCRIPTIONS = """

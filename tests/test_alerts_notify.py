@@ -20,18 +20,11 @@ from crawler.alerts.channels.notify import url_key
 from crawler.store.db import open_db
 from tests.helpers import run_cli
 from tests.json_endpoint import JsonEndpoint
-from tests.test_alerts_smtp import NOW, SmtpSink, add_article, seed, subs, text_part
+from tests.smtp_sink import SmtpSink
+from tests.test_alerts_smtp import NOW, add_article, seed, subs, text_part
 
 BASE = "https://data.example.kz/crafts"
 LIMIT = 100_000
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

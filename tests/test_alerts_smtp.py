@@ -5,97 +5,23 @@ sending and marking, hostile titles, health notices."""
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from crawler.alerts import (
     AlertReport,
     Recipient,
-    SmtpSettings,
     Subscriptions,
     enqueue_health_alert,
     run_alerts,
 )
 from crawler.store.db import open_db, utc_now
+from tests.smtp_sink import SmtpSink
 
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)  # 11:00 in Almaty
-
-
-class Collector:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted"
-
-    def messages(self, to: str | None = None) -> list[EmailMessage]:
-        return [
-            BytesParser(policy=policy.default).parsebytes(content)
-            for _, rcpts, content in self.received
-            if to is None or to in rcpts
-        ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class SmtpSink:
-    """A real SMTP server on a fixed free port that can be stopped and started."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.collector = Collector()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.collector, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def settings(self, sender: str = "Мониторинг ремёсел <alerts@crafts.example.kz>"):
-        return SmtpSettings(
-            host="127.0.0.1",
-            port=self.port,
-            user="",
-            password="",
-            starttls=False,
-            ssl=False,
-            sender=sender,
-            timeout=5,
-        )
-
-    def env(self) -> dict[str, str]:
-        return {
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(self.port),
-            "ALERT_FROM": "alerts@crafts.example.kz",
-        }
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 def add_article(

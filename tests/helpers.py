@@ -147,3 +147,31 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def open_stages(crawler: object, *, validate: bool = False) -> list:
+    """The item pipeline's stages in their order, opened on ``crawler`` (the
+    validation stage first with ``validate``); close them with close_stages."""
+    from pipelines.dedup import DedupPipeline
+    from pipelines.mentions import MentionsPipeline
+    from pipelines.normalise import NormalisePipeline
+    from pipelines.store import StorePipeline
+    from pipelines.validate import ValidatePipeline
+
+    stages = [ValidatePipeline.from_crawler(crawler)] if validate else []
+    stages += [
+        NormalisePipeline.from_crawler(crawler),
+        DedupPipeline.from_crawler(crawler),
+        MentionsPipeline(),
+        StorePipeline.from_crawler(crawler),
+    ]
+    for stage in stages:
+        if hasattr(stage, "open_spider"):
+            stage.open_spider()
+    return stages
+
+
+def close_stages(stages: list) -> None:
+    for stage in stages:
+        if hasattr(stage, "close_spider"):
+            stage.close_spider()

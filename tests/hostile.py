@@ -26,6 +26,13 @@ CRAFT_PIECES = [
     "World Crafts Council", "\u0301", "\u00ad", "\u200b", "İ", "ß", "ﬁ", "Ё", "😀", "\n",
     " ", ".", "«", "»", "-", "<b>", "&amp;",
 ]  # fmt: skip
+# Any JSON value an API might send where an object's field should be.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+
 texts = st.one_of(
     st.text(max_size=400),
     st.lists(st.sampled_from(CRAFT_PIECES), max_size=40).map("".join),

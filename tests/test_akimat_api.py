@@ -28,6 +28,7 @@ from crawler.replica.server import Replica
 from crawler.spiders import govkz
 from crawler.spiders.sources import SPIDERS
 from tests.helpers import replica_args, run_cli
+from tests.hostile import json_values
 
 AkimatSpider = SPIDERS["akimat"]
 
@@ -358,11 +359,6 @@ def test_graphql_body_is_the_documented_query() -> None:
     assert "body" in query.split("{", 2)[2]
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
-    max_leaves=12,
-)
 entries = st.fixed_dictionaries(
     {},
     optional={

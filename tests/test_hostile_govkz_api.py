@@ -16,15 +16,10 @@ from scrapy.utils.test import get_crawler
 from crawler.spiders.govkz import article_from_api, real_lang
 from crawler.spiders.sources import SPIDERS
 from pipelines.normalise import normalise_article
-from tests.hostile import BASE, texts
+from tests.hostile import BASE, json_values, texts
 
 AkimatSpider = SPIDERS["akimat"]
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
-    max_leaves=12,
-)
 api_objects = st.fixed_dictionaries(
     {},
     optional={

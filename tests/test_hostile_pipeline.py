@@ -13,11 +13,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleItem
-from pipelines.dedup import DedupPipeline
-from pipelines.mentions import MentionsPipeline
-from pipelines.normalise import NormalisePipeline
-from pipelines.store import StorePipeline
-from pipelines.validate import ValidatePipeline
+from tests.helpers import close_stages, open_stages
 from tests.hostile import BASE, HOSTILE, texts
 
 
@@ -26,20 +22,9 @@ def chain(tmp_path_factory):
     db = tmp_path_factory.mktemp("chain") / "chain.db"
     crawler = get_crawler(settings_dict={"CRAWLER_DB": str(db), "CRAWLER_STORE_BATCH": 1})
     crawler.stats.open_spider()
-    stages = [
-        ValidatePipeline.from_crawler(crawler),
-        NormalisePipeline.from_crawler(crawler),
-        DedupPipeline.from_crawler(crawler),
-        MentionsPipeline(),
-        StorePipeline.from_crawler(crawler),
-    ]
-    for stage in stages:
-        if hasattr(stage, "open_spider"):
-            stage.open_spider()
+    stages = open_stages(crawler, validate=True)
     yield stages
-    for stage in stages:
-        if hasattr(stage, "close_spider"):
-            stage.close_spider()
+    close_stages(stages)
 
 
 urls = st.one_of(

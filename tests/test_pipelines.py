@@ -12,10 +12,9 @@ from scrapy.utils.test import get_crawler
 from crawler.items import ArticleItem
 from crawler.store.db import open_db
 from pipelines.dedup import DedupPipeline
-from pipelines.mentions import MentionsPipeline
 from pipelines.normalise import NormalisePipeline, normalise_text
-from pipelines.store import StorePipeline
 from pipelines.validate import ValidatePipeline
+from tests.helpers import close_stages, open_stages
 
 
 @pytest.fixture
@@ -103,21 +102,11 @@ def test_dedup_drops_repeated_url_and_identical_body(crawler) -> None:
 
 
 def run_through(crawler, items: list[ArticleItem]) -> None:
-    stages = [
-        NormalisePipeline.from_crawler(crawler),
-        DedupPipeline.from_crawler(crawler),
-        MentionsPipeline(),
-        StorePipeline.from_crawler(crawler),
-    ]
-    for stage in stages:
-        if hasattr(stage, "open_spider"):
-            stage.open_spider()
+    stages = open_stages(crawler)
     for item in items:
         for stage in stages:
             item = stage.process_item(item)
-    for stage in stages:
-        if hasattr(stage, "close_spider"):
-            stage.close_spider()
+    close_stages(stages)
 
 
 def test_store_inserts_then_leaves_unchanged_then_updates(tmp_path: Path) -> None:

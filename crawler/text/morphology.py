@@ -201,7 +201,8 @@ _KK_PLURAL = ("лар", "лер", "дар", "дер", "тар", "тер")
 _KK_VOWELS = frozenset("аәеиоөуұүыіэюя")
 _KK_VOICELESS = frozenset("кқпстфхцчшщ")
 # Final consonants voiced before a vowel ending: кітап → кітабы, атақ → атағы.
-_KK_DEVOICE = {"г": "к", "ғ": "қ", "б": "п"}
+KAZAKH_VOICED = {"к": "г", "қ": "ғ", "п": "б"}
+_KK_DEVOICE = {voiced: plain for plain, voiced in KAZAKH_VOICED.items()}
 
 
 def _kk_fits(suffix: str, prev: str) -> bool:

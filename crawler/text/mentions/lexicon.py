@@ -21,6 +21,7 @@ from crawler.text.morphology import (
     HYPHENS,
     KAZAKH_LATIN_LETTERS,
     KAZAKH_LETTERS,
+    KAZAKH_VOICED,
     PART_RE,
     cyrillic_to_latin,
     fold,
@@ -44,7 +45,6 @@ CONTEXT_SCOPES = ("sentence", "paragraph", "nearby")
 NEARBY_WORDS = 3
 _WORD_RE = re.compile(r"[^\W_]+(?:['’ʻ‘][^\W_]+)*\*?")
 _CYRILLIC_RE = re.compile("[а-яёәғқңөұүһіўҳ]")
-_VOICED = {"к": "г", "қ": "ғ", "п": "б"}
 
 
 class LexiconError(ValueError):
@@ -200,9 +200,9 @@ def _context_pattern(words: list[str]) -> re.Pattern[str]:
     # Kazakh voices a final к, қ, п before a vowel (бесік → бесігі, өнеркәсіп →
     # өнеркәсібі): the voiced spelling is looked for too.
     stems |= {
-        stem[:-1] + _VOICED[stem[-1]]
+        stem[:-1] + KAZAKH_VOICED[stem[-1]]
         for stem in stems
-        if len(stem) >= 4 and stem[-1] in _VOICED and _CYRILLIC_RE.search(stem)
+        if len(stem) >= 4 and stem[-1] in KAZAKH_VOICED and _CYRILLIC_RE.search(stem)
     }
     # Cyrillic words are looked for in their Kazakh and Uzbek Latin spellings too.
     for stem in list(stems):
@@ -331,8 +331,7 @@ def _phrases(text: str, inflect: bool, lang: str | None, where: str, fail) -> li
     for spelling in range(2):
         latin = []
         for word in phrases[0].words:
-            spellings = cyrillic_to_latin(word.anchor, lang)
-            spelt = spellings[min(spelling, len(spellings) - 1)]
+            spelt = _spelt(word.anchor, lang, spelling)
             if word.kind == "keys":
                 latin.append(Word("keys", word.keys, spelt, latin=True))
             elif word.anchors:
@@ -347,12 +346,14 @@ def _phrases(text: str, inflect: bool, lang: str | None, where: str, fail) -> li
 
 
 def _spelt(word: str, lang: str, spelling: int) -> str:
+    """``word`` in the Latin alphabet number ``spelling`` of ``lang`` (the last one
+    if ``lang`` has fewer)."""
     spellings = cyrillic_to_latin(word, lang)
     return spellings[min(spelling, len(spellings) - 1)]
 
 
 # Kazakh consonants that alternate at the end of a verb stem (соқты, соғып).
-_KK_VERB_PAIRS = {"қ": "ғ", "ғ": "қ", "к": "г", "г": "к", "п": "б", "б": "п"}
+_KK_VERB_PAIRS = {**KAZAKH_VOICED, **{v: k for k, v in KAZAKH_VOICED.items()}}
 
 
 def _kazakh_verb_stems(word: str) -> frozenset[str]:

@@ -204,6 +204,8 @@ def test_crafts_without_the_word_craft(text):
         "Уральская валяльно-войлочная фабрика была крупнейшей в республике.",
         "The potters' quarter was discovered during the excavations of the ancient settlement.",
         "Scientists believe the region is the cradle of the apple.",
+        # Latin-spelt Kazakh with the 2021 marks: the look-alike is spelt so too.
+        "Ejelgi qorǵannan áshekeı buıymdary, keramıkalyq ydystar tabyldy.",
     ],
 )
 def test_crafts_traps(text):
@@ -296,6 +298,12 @@ def test_context_lists_near_exclusions_and_uzbek_in_a_lexicon(tmp_path):
         (lambda s: s.replace('near = "events"', 'near_scope = "page"'), "'near_scope'"),
         (lambda s: s.replace('context = ["status"]', "context = []"), "'context'"),
         (lambda s: s.replace('lang = "uz"', 'lang = "tr"', 1), "'lang'"),
+        (
+            lambda s: s.replace(
+                'phrase = "город мастеров"', 'phrase = "' + "очень " * 7 + 'город"'
+            ),
+            "at most 7 words",
+        ),
     ],
 )
 def test_bad_context_keys_name_the_problem(tmp_path, edit, message):

@@ -7,6 +7,8 @@ The match's own words never count as its context.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from crawler.text.mentions.lexicon import NEARBY_WORDS, Context
 from crawler.text.mentions.sentences import paragraph_bounds, sentence_bounds
 from crawler.text.morphology import PART_RE, fold
@@ -15,9 +17,10 @@ from crawler.text.morphology import PART_RE, fold
 def scope_text(text: str, start: int, end: int, scope: str) -> str:
     """The folded text around ``text[start:end]`` (without it) that ``scope`` covers."""
     if scope == "paragraph":
-        low, high = paragraph_bounds(text, start, end)
+        bounds = paragraph_bounds(text, start, end)
     else:
-        low, high = sentence_bounds(text, start, end)
+        bounds = sentence_bounds(text, start, end)
+    low, high = bounds
     if scope == "nearby":
         before = [m.start() for m in PART_RE.finditer(text, low, start)]
         if len(before) > NEARBY_WORDS:
@@ -25,7 +28,14 @@ def scope_text(text: str, start: int, end: int, scope: str) -> str:
         after = [m.end() for m in PART_RE.finditer(text, end, high)]
         if len(after) > NEARBY_WORDS:
             high = after[NEARBY_WORDS - 1]
-    return fold(text[low:start] + " \u2026 " + text[end:high])
+    # Terms near each other share a sentence: it is folded once (fold keeps offsets).
+    folded, offset = _folded(text, *bounds), bounds[0]
+    return folded[low - offset : start - offset] + " \u2026 " + folded[end - offset : high - offset]
+
+
+@lru_cache(maxsize=64)
+def _folded(text: str, low: int, high: int) -> str:
+    return fold(text[low:high])
 
 
 def context_word(

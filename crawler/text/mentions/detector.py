@@ -22,7 +22,15 @@ import ahocorasick
 
 from crawler.text.mentions.context import context_word
 from crawler.text.mentions.explain import EXCLUDED, KEPT, NO_CONTEXT, OVERLAPPED, Decision
-from crawler.text.mentions.lexicon import CATEGORIES, Entry, Lexicon, Phrase, Word, load_lexicon
+from crawler.text.mentions.lexicon import (
+    CATEGORIES,
+    EXCLUSION_WORDS_MAX,
+    Entry,
+    Lexicon,
+    Phrase,
+    Word,
+    load_lexicon,
+)
 from crawler.text.mentions.sentences import snippet, starts_sentence
 from crawler.text.morphology import APOSTROPHES, PART_RE, fold, latin_word_keys, word_keys
 
@@ -38,14 +46,21 @@ _SHORT_ANCHOR = 4
 # What may stand between two words of a phrase: spaces, hyphens, dashes, quotes.
 _GAP_CHARS = frozenset(" \t\r\n\u00a0\u202f-\u2010\u2011\u2012\u2013\u2014\"'«»“”„‘’‹›")
 _GAP_MAX = 8
-# What may stand right before a word where a term starts, the commonest first:
-# spaces, line breaks, opening quotes and brackets, hyphens and dashes, a slash,
-# a hash. (A term glued to other punctuation, «…ремесла», is not looked for.)
-_WORD_OPENERS = " \n«\"(-“„\u2013\u2014/\u00a0‘'#[\t\r\u2010\u2011\u2012\u202f"
+# Words tried for look-alikes on either side of a find: any exclusion overlapping it.
+_NEAR_WORDS = EXCLUSION_WORDS_MAX - 1
+# What may stand right before a word where a term starts: spaces, line breaks,
+# opening quotes and brackets, hyphens and dashes, a slash, a hash. (A term glued
+# to other punctuation, «…remesla», is not looked for.) The scanned copy of the
+# text has a space for each of them but the apostrophes, which Uzbek words contain.
+_WORD_OPENERS = " '‘"
+_SPACED = '\n«"(-“„\u2013\u2014/\u00a0#[\t\r\u2010\u2011\u2012\u202f'
+_SPACED_SET = frozenset(_SPACED)
 # Anchors frequent in any city news: another word of a phrase is searched for instead.
 _COMMON = frozenset(
     ["город", "дерев", "работ", "выдел", "ағаш", "столиц", "список", "списк", "city", "world"]
 )
+# A word with none of these is read as Latin-spelt Kazakh or Uzbek too (qolóner, ydys).
+_CYRILLIC = re.compile("[а-яёәғқңөұүһіўҳ]", re.IGNORECASE)
 # When two mentions of equal length overlap, the more specific category wins.
 _PRIORITY = {category: rank for rank, category in enumerate(CATEGORIES)}
 
@@ -133,6 +148,9 @@ class MentionDetector:
         # Each anchor is stored after each character that may open a word, so a hit
         # is at a word start by construction, and most characters of the text fail
         # at the automaton's root among these few (its children are searched in turn).
+        spaced = [a for a in self._by_anchor if not _SPACED_SET.isdisjoint(a)]
+        if spaced:
+            raise ValueError(f"anchors holding a word opener cannot be searched: {spaced}")
         for before in _WORD_OPENERS:
             for anchor in self._by_anchor:
                 for variant in _spellings(anchor):
@@ -143,16 +161,19 @@ class MentionDetector:
         self._exclusion_options: dict[str, tuple[tuple[Entry, Phrase, int], ...]] = {}
 
     def _index_exclusion(self, entry: Entry, phrase: Phrase) -> None:
-        for index, word in enumerate(phrase.words):
-            if word.kind == "keys":
-                table = self._latin_exclusions_by_key if word.latin else self._exclusions_by_key
-                for key in word.keys:
-                    table[key].append((entry, phrase, index))
-            elif word.kind == "literal":
-                self._exclusions_by_literal[word.anchor].append((entry, phrase, index))
-            else:
-                for prefix in word.searched:
-                    self._exclusion_prefixes.append((prefix, entry, phrase, index))
+        # By one word, the rarest: an exclusion that can hide a find overlaps it, so
+        # all its words (at most EXCLUSION_WORDS_MAX) lie among the words tried near it.
+        index = _pick_anchor(phrase)
+        word = phrase.words[index]
+        if word.kind == "keys":
+            table = self._latin_exclusions_by_key if word.latin else self._exclusions_by_key
+            for key in word.keys:
+                table[key].append((entry, phrase, index))
+        elif word.kind == "literal":
+            self._exclusions_by_literal[word.anchor].append((entry, phrase, index))
+        else:
+            for prefix in word.searched:
+                self._exclusion_prefixes.append((prefix, entry, phrase, index))
 
     @classmethod
     def from_file(cls, path: str | PathLike[str] | Traversable) -> MentionDetector:
@@ -282,7 +303,7 @@ class MentionDetector:
         options = list(self._exclusions_by_literal.get(folded, ()))
         for key in self._keys(token):
             options.extend(self._exclusions_by_key.get(key, ()))
-        if self._latin_exclusions_by_key and token.isascii():
+        if self._latin_exclusions_by_key and not _CYRILLIC.search(token):
             for key in self._latin_keys(token):
                 options.extend(self._latin_exclusions_by_key.get(key, ()))
         options.extend(
@@ -351,7 +372,7 @@ class MentionDetector:
         for match in found:
             i = bisect_right(starts, match.start) - 1
             j = bisect_right(starts, match.end - 1) - 1
-            near.update(range(max(0, i - 6), min(len(tokens), j + 7)))
+            near.update(range(max(0, i - _NEAR_WORDS), min(len(tokens), j + _NEAR_WORDS + 1)))
         seen = set()
         for i in sorted(near):
             options = self._exclusion_options.get(tokens[i][2])
@@ -496,17 +517,22 @@ def _pick_anchor(phrase: Phrase) -> int:
 
 
 def _lowered(text: str) -> str:
-    """``text`` lowercase with ё as е, offset for offset.
+    """``text`` lowercase with ё as е and a space for each word opener, offset for offset.
 
-    The automaton then holds lowercase anchors only (fewer states, a faster scan),
+    The automaton then holds lowercase anchors after three openers only (fewer
+    states, and most characters fail at a root of three children: a faster scan),
     and lower() and replace() run in C. Only U+0130 (İ) grows in lower().
     """
     lowered = text.lower()
     if len(lowered) != len(text):
         lowered = text.replace("\u0130", "i").lower()
-    if "ё" in lowered:
-        lowered = lowered.replace("ё", "е")
+    for before, after in _SCAN_REPLACEMENTS:
+        if before in lowered:
+            lowered = lowered.replace(before, after)
     return lowered
+
+
+_SCAN_REPLACEMENTS = (("ё", "е"), *((opener, " ") for opener in _SPACED))
 
 
 def _spellings(anchor: str) -> set[str]:

@@ -43,6 +43,8 @@ EXCLUDE_KEYS = {"phrase", "pattern", "lang", "when", "near", "near_scope", "note
 CONTEXT_SCOPES = ("sentence", "paragraph", "nearby")
 # "nearby": this many words on either side, within the sentence.
 NEARBY_WORDS = 3
+# The longest look-alike: the detector tries exclusions this many words around a find.
+EXCLUSION_WORDS_MAX = 7
 _WORD_RE = re.compile(r"[^\W_]+(?:['’ʻ‘][^\W_]+)*\*?")
 _CYRILLIC_RE = re.compile("[а-яёәғқңөұүһіўҳ]")
 
@@ -296,11 +298,14 @@ def _exclusion(item: dict, category: str | None, where: str, contexts: dict, fai
     if near_scope not in CONTEXT_SCOPES:
         raise fail(where, f"'near_scope' must be one of {', '.join(CONTEXT_SCOPES)}")
     where = f"{where} ({text})"
+    phrases = tuple(_phrases(text, phrase is not None, lang, where, fail))
+    if any(len(p.words) > EXCLUSION_WORDS_MAX for p in phrases):
+        raise fail(where, f"an exclusion has at most {EXCLUSION_WORDS_MAX} words")
     return Entry(
         category=category,
         term=text.strip(),
         lang=lang,
-        phrases=tuple(_phrases(text, phrase is not None, lang, where, fail)),
+        phrases=phrases,
         exclusion=True,
         only_capitalised=when == "capitalised",
         near=_contexts(item, "near", contexts, where, fail),

@@ -185,22 +185,23 @@ class MentionDetector:
         """Mentions in ``text``, sorted by start, without overlaps."""
         if not text:
             return []
-        matches = []
+        mentions = []
         lowered = _lowered(text)
+        # Regions do not overlap, so what each kept stays valid across regions. Its
+        # snippets are cut right away, while its sentences are still remembered.
         for region in self._regions(text, lowered):
-            matches.extend(self._match_region(text, lowered, region))
-        # Regions do not overlap, so what each kept stays valid across regions.
-        return [
-            Mention(
-                category=m.entry.category or "",
-                term=m.entry.term,
-                text=text[m.start : m.end],
-                start=m.start,
-                end=m.end,
-                snippet=snippet(text, m.start, m.end),
+            mentions.extend(
+                Mention(
+                    category=m.entry.category or "",
+                    term=m.entry.term,
+                    text=text[m.start : m.end],
+                    start=m.start,
+                    end=m.end,
+                    snippet=snippet(text, m.start, m.end),
+                )
+                for m in self._match_region(text, lowered, region)
             )
-            for m in matches
-        ]
+        return mentions
 
     def explain(self, text: str) -> list[Decision]:
         """Every candidate in ``text`` (a place where all words of a term were found),

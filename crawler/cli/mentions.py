@@ -13,6 +13,7 @@ import sys
 import click
 
 from crawler.text.mentions import default_detector
+from crawler.text.scripts import repair_mixed_scripts
 
 JSON_FIELDS = ("category", "term", "text", "start", "end", "snippet")
 
@@ -45,6 +46,9 @@ def command(source: str, as_json: bool, explain: bool) -> None:
     With --explain --json, a list of {outcome, category, term, text, start,
     end, rule, context, exclusion, by}.
 
+    A word typed in two alphabets («Kиiз», Latin K and i) is read in one,
+    as the crawler reads articles; offsets are those of the input.
+
     Example: crawler mentions article.txt --json
 
     \b
@@ -72,6 +76,8 @@ def command(source: str, as_json: bool, explain: bool) -> None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise click.UsageError(f"{name} is not UTF-8 text (byte {exc.start})") from None
+    # Words typed in two alphabets are read as the crawler reads them; offsets stay.
+    text = repair_mixed_scripts(text)
     if explain:
         decisions = default_detector().explain(text)
         if as_json:

@@ -12,6 +12,7 @@ from typing import Any
 from crawler.extraction.lang import guess_lang, normalise_lang
 from crawler.extraction.text import html_to_text
 from crawler.text.dates import iso_utc, parse_date, to_local
+from crawler.text.scripts import repair_mixed_scripts
 
 INLINE_SPACE = re.compile(r"[^\S\n]+")
 MANY_NEWLINES = re.compile(r"\n\s*\n+")
@@ -19,13 +20,16 @@ INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 def normalise_text(text: str | None, *, single_line: bool = False) -> str:
-    """NFC, no invisible characters, single spaces, paragraphs split by one blank line."""
+    """NFC, no invisible characters, each word in one alphabet (Cyrillic or Latin
+    look-alikes, see :mod:`crawler.text.scripts`), single spaces, paragraphs split by
+    one blank line."""
     if not text:
         return ""
     # Invisible characters go first: one between a letter and its accent would
     # keep NFC from composing them, and removing it afterwards leaves them apart.
     text = INVISIBLE.sub("", text)
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = repair_mixed_scripts(text)
     if single_line:
         return " ".join(text.split())
     lines = (INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n"))

@@ -154,6 +154,7 @@ def test_wcc_of_the_churches_is_not_the_council(text):
         "Женщины освоили плетение адраса от подготовки сырья.",
         "Гобелен үйірмесінде тоқыма жіптерінен жаңа шығармалар жасалды.",
         "Each reed is wrapped in coloured wool before weaving.",
+        "Ауыл әйелдері жүннен түрлі бұйымдар жасап сатады.",
     ],
 )
 def test_crafts_without_the_word_craft(text):
@@ -217,6 +218,7 @@ def test_crafts_without_the_word_craft(text):
         "Көрмеде жент пен құрт сияқты ұлттық тағамдарды жаңа форматта ұсынып отырған шеберлер марапатталды.",
         "Гүлзарға мың гүл отырғызылды. Ою-өрнек сальвия гүлдерінен құралады.",
         "The chef gave a master class at the Craft Kitchen & Bar.",
+        "Зауыт ағаштан түрлі бұйымдар жасайды.",
     ],
 )
 def test_crafts_traps(text):

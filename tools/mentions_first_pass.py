@@ -10,6 +10,7 @@ clone with history:
 
 It checks out those commits into temporary git worktrees (removed afterwards)
 and prints precision and recall of ``crafts`` per batch and over all of them.
+Each excerpt goes through that commit's normalise stage first, as an article.
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ _SCORE = """
 import json, sys, tomllib
 sys.path.insert(0, ".")
 from crawler.text.mentions import default_detector
+from crawler.text.normalisation import normalise_text
 detector = default_detector()
 out = {}
 for path in sys.argv[1:]:
     cell = {"tp": 0, "fp": 0, "fn": 0}
     for excerpt in tomllib.loads(open(path, encoding="utf-8").read())["excerpt"]:
-        found = "crafts" in {m.category for m in detector.find(excerpt["text"])}
+        text = normalise_text(excerpt["text"])  # as that commit's crawler read an article
+        found = "crafts" in {m.category for m in detector.find(text)}
         expected = "crafts" in excerpt["expected"]
         cell["tp"] += found and expected
         cell["fp"] += found and not expected
@@ -42,6 +45,12 @@ for path in sys.argv[1:]:
     out[path] = cell
 print(json.dumps(out))
 """
+
+
+def _round(name: str) -> tuple[int, str]:
+    """Sort key of a batch file or round name: r4 before r10."""
+    label = name.removeprefix("dev_").removeprefix("round ").split("_")[0]
+    return int(label.removeprefix("r")), name
 
 
 def _git(*args: str) -> str:
@@ -93,19 +102,19 @@ def _line(name: str, cell: Counter) -> str:
 
 
 def main() -> int:
-    batches = sorted(REAL.glob("dev_r*.toml"))
+    batches = sorted(REAL.glob("dev_r*.toml"), key=lambda path: _round(path.name))
     if not batches:
         sys.exit(f"no dev_r*.toml batches in {REAL}")
     results = first_pass(batches)
     total: Counter = Counter()
     rounds: dict[str, Counter] = defaultdict(Counter)
     print("crafts, each batch scored by the lexicon of the commit before it was added:")
-    for name in sorted(results):
+    for name in sorted(results, key=_round):
         commit, cell = results[name]
         total += cell
         rounds[name.split("_")[1]] += cell
         print(_line(f"{name} ({commit})", cell))
-    for name in sorted(rounds):
+    for name in sorted(rounds, key=_round):
         print(_line(f"round {name}", rounds[name]))
     print(_line("all batches", total))
     return 0

@@ -161,6 +161,7 @@ def test_wcc_of_the_churches_is_not_the_council(text):
         # A maker named in one sentence, the craft in the next one of the paragraph.
         "Семья мастеров живёт в Караганде. Они создают казахские юрты.",
         "Сағидолла зергер түнде жұмыс істейді. Әр әшекейді ұзақ дайындайды.",
+        "He created a folding cradle for the museum.",
     ],
 )
 def test_crafts_without_the_word_craft(text):
@@ -225,6 +226,8 @@ def test_crafts_without_the_word_craft(text):
         "Гүлзарға мың гүл отырғызылды. Ою-өрнек сальвия гүлдерінен құралады.",
         "The chef gave a master class at the Craft Kitchen & Bar.",
         "Зауыт ағаштан түрлі бұйымдар жасайды.",
+        "Полиция выявила кустарное производство насвая в промышленных масштабах.",
+        "Археологтар ежелгі шеберхана мен көрік орнын тапты.",
         "Президенттер ковроткацкой фабрикой ознакомились.",
         "Сильнее всего пострадала ювелирная мастерская. Полицейские нашли поджигателя.",
     ],

@@ -5,6 +5,9 @@ craft, and what ``crawler mentions --explain`` says about each candidate."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -401,3 +404,21 @@ def test_no_search_anchor_is_a_single_letter():
     detector = default_detector()
     short = sorted(anchor for anchor in detector._by_anchor if len(anchor) < 3)
     assert short == ["ою"], short
+
+
+def test_explain_names_the_same_exclusion_in_every_process():
+    # Two look-alikes hide «ағаш шебері» here (a cook and a welder are near): which
+    # one --explain names must not depend on the process's string hashing.
+    text = "Дәнекерлеуші де, аспаз да, ағаш шебері де тер төкті."
+    outputs = set()
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        done = subprocess.run(
+            [sys.executable, "-m", "crawler", "mentions", "--explain"],
+            input=text.encode(),
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert b"excluded" in next(iter(outputs))

@@ -302,10 +302,11 @@ class MentionDetector:
     def _exclusions_at(self, token: str, folded: str) -> tuple[tuple[Entry, Phrase, int], ...]:
         """The exclusion phrases that have ``token`` as one of their words (cached)."""
         options = list(self._exclusions_by_literal.get(folded, ()))
-        for key in self._keys(token):
+        # Keys in a fixed order: --explain names the first exclusion that applies.
+        for key in sorted(self._keys(token)):
             options.extend(self._exclusions_by_key.get(key, ()))
         if self._latin_exclusions_by_key and not _CYRILLIC.search(token):
-            for key in self._latin_keys(token):
+            for key in sorted(self._latin_keys(token)):
                 options.extend(self._latin_exclusions_by_key.get(key, ()))
         options.extend(
             (entry, phrase, index)

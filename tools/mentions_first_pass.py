@@ -49,7 +49,7 @@ print(json.dumps(out))
 
 def _round(name: str) -> tuple[int, str]:
     """Sort key of a batch file or round name: r4 before r10."""
-    label = name.removeprefix("dev_").removeprefix("round ").split("_")[0]
+    label = name.removeprefix("dev_").split("_")[0]
     return int(label.removeprefix("r")), name
 
 

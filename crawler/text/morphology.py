@@ -24,6 +24,9 @@ KAZAKH_LATIN_LETTERS = frozenset("áóúǵńıýäöüğñşç")
 # Letters only Uzbek Cyrillic has.
 UZBEK_LETTERS = frozenset("ўҳ")
 _CYRILLIC = re.compile(r"[а-яё]")
+# A lowercase Cyrillic letter of Russian, Kazakh or Uzbek: a folded word holding one is
+# not a Latin spelling.
+CYRILLIC_LETTER_RE = re.compile("[а-яёәғқңөұүһіўҳ]")
 
 # Case folding that keeps every offset: str.lower() changes the length of one
 # character only (U+0130, Turkish/Kazakh-Latin dotted capital I).

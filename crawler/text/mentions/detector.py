@@ -32,7 +32,14 @@ from crawler.text.mentions.lexicon import (
     load_lexicon,
 )
 from crawler.text.mentions.sentences import snippet, starts_sentence
-from crawler.text.morphology import APOSTROPHES, PART_RE, fold, latin_word_keys, word_keys
+from crawler.text.morphology import (
+    APOSTROPHES,
+    CYRILLIC_LETTER_RE,
+    PART_RE,
+    fold,
+    latin_word_keys,
+    word_keys,
+)
 
 # Package data, read through importlib.resources: it loads from a zipped egg (Scrapyd) too.
 DEFAULT_LEXICON: Traversable = files(__package__) / "lexicon.toml"
@@ -55,12 +62,12 @@ _NEAR_WORDS = EXCLUSION_WORDS_MAX - 1
 _WORD_OPENERS = " '‘"
 _SPACED = '\n«"(-“„\u2013\u2014/\u00a0#[\t\r\u2010\u2011\u2012\u202f'
 _SPACED_SET = frozenset(_SPACED)
+# What the scanned copy of the text replaces, letter for letter.
+_SCAN_REPLACEMENTS = (("ё", "е"), *((opener, " ") for opener in _SPACED))
 # Anchors frequent in any city news: another word of a phrase is searched for instead.
 _COMMON = frozenset(
     ["город", "дерев", "работ", "выдел", "ағаш", "столиц", "список", "списк", "city", "world"]
 )
-# A word with none of these is read as Latin-spelt Kazakh or Uzbek too (qolóner, ydys).
-_CYRILLIC = re.compile("[а-яёәғқңөұүһіўҳ]", re.IGNORECASE)
 # When two mentions of equal length overlap, the more specific category wins.
 _PRIORITY = {category: rank for rank, category in enumerate(CATEGORIES)}
 
@@ -305,7 +312,8 @@ class MentionDetector:
         # Keys in a fixed order: --explain names the first exclusion that applies.
         for key in sorted(self._keys(token)):
             options.extend(self._exclusions_by_key.get(key, ()))
-        if self._latin_exclusions_by_key and not _CYRILLIC.search(token):
+        # A word without Cyrillic letters may be Latin-spelt Kazakh or Uzbek (qolóner, ydys).
+        if self._latin_exclusions_by_key and not CYRILLIC_LETTER_RE.search(folded):
             for key in sorted(self._latin_keys(token)):
                 options.extend(self._latin_exclusions_by_key.get(key, ()))
         options.extend(
@@ -532,9 +540,6 @@ def _lowered(text: str) -> str:
         if before in lowered:
             lowered = lowered.replace(before, after)
     return lowered
-
-
-_SCAN_REPLACEMENTS = (("ё", "е"), *((opener, " ") for opener in _SPACED))
 
 
 def _spellings(anchor: str) -> set[str]:

@@ -18,6 +18,7 @@ from os import PathLike
 from pathlib import Path
 
 from crawler.text.morphology import (
+    CYRILLIC_LETTER_RE,
     HYPHENS,
     KAZAKH_LATIN_LETTERS,
     KAZAKH_LETTERS,
@@ -46,7 +47,6 @@ NEARBY_WORDS = 3
 # The longest look-alike: the detector tries exclusions this many words around a find.
 EXCLUSION_WORDS_MAX = 7
 _WORD_RE = re.compile(r"[^\W_]+(?:['’ʻ‘][^\W_]+)*\*?")
-_CYRILLIC_RE = re.compile("[а-яёәғқңөұүһіўҳ]")
 
 
 class LexiconError(ValueError):
@@ -204,11 +204,11 @@ def _context_pattern(words: list[str]) -> re.Pattern[str]:
     stems |= {
         stem[:-1] + KAZAKH_VOICED[stem[-1]]
         for stem in stems
-        if len(stem) >= 4 and stem[-1] in KAZAKH_VOICED and _CYRILLIC_RE.search(stem)
+        if len(stem) >= 4 and stem[-1] in KAZAKH_VOICED and CYRILLIC_LETTER_RE.search(stem)
     }
     # Cyrillic words are looked for in their Kazakh and Uzbek Latin spellings too.
     for stem in list(stems):
-        if _CYRILLIC_RE.search(stem):
+        if CYRILLIC_LETTER_RE.search(stem):
             for lang in TWO_SCRIPTS:
                 stems.update(cyrillic_to_latin(stem, lang))
     stems = {stem for stem in stems if len(stem.rstrip(".")) >= 2}
@@ -329,7 +329,7 @@ def _phrases(text: str, inflect: bool, lang: str | None, where: str, fail) -> li
     words = _words(text, where, fail)
     # Written in Latin: read it back into Cyrillic, where the stems live.
     cyrillic = [
-        w if _CYRILLIC_RE.search(fold(w)) else latin_to_cyrillic(fold(w), lang) for w in words
+        w if CYRILLIC_LETTER_RE.search(fold(w)) else latin_to_cyrillic(fold(w), lang) for w in words
     ]
     phrases = [_phrase(" ".join(cyrillic), inflect, where, fail, written=text, kazakh=kazakh)]
     # Kazakh: the 2018 and 2021 alphabets; Uzbek: as written, and with x for ҳ.
@@ -433,8 +433,8 @@ def _anchor(word: str, keys: frozenset[str]) -> tuple[str, set[str]]:
     """A prefix shared by every form of ``word`` (used to find candidates fast), and
     the forms it was taken from."""
     # Keys in the other script (the Kazakh reading of "jeweller") share no prefix.
-    cyrillic = bool(_CYRILLIC_RE.search(word))
-    forms = {word, *(k for k in keys if bool(_CYRILLIC_RE.search(k)) == cyrillic)}
+    cyrillic = bool(CYRILLIC_LETTER_RE.search(word))
+    forms = {word, *(k for k in keys if bool(CYRILLIC_LETTER_RE.search(k)) == cyrillic)}
     morph = morph_analyzer()
     if (
         PART_RE.fullmatch(word)
